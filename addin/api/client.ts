@@ -1,0 +1,177 @@
+/**
+ * The relay client of the task pane: one method per sidebar route, requests checked and responses parsed with the
+ * shared zod contract, bearer token from the auth module, and one error type (`ApiError`) carrying the relay's
+ * { code, message, fields } so screens can show a server error at the field it is about.
+ */
+import type { z } from 'zod';
+import {
+  AppointmentStatusSchema,
+  CreateAppointmentRequestSchema,
+  CreateAppointmentResponseSchema,
+  CreateContactRequestSchema,
+  CreateLeadRequestSchema,
+  CreatedRecordSchema,
+  EmailStatusSchema,
+  ErrorBodySchema,
+  MeSchema,
+  RelatedResponseSchema,
+  SaveEmailRequestSchema,
+  SaveEmailResponseSchema,
+  SearchRequestSchema,
+  SearchResponseSchema,
+  SIDEBAR_ROUTES,
+  type AppointmentStatus,
+  type C4cRecord,
+  type CreateAppointmentRequest,
+  type CreateAppointmentResponse,
+  type CreateContactRequest,
+  type CreateLeadRequest,
+  type EmailStatus,
+  type Me,
+  type RelatedItemType,
+  type RelatedResponse,
+  type SaveEmailRequest,
+  type SaveEmailResponse,
+  type SearchResponse,
+} from '../../shared/api/sidebar';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    /** HTTP status; 0 when no answer arrived (network) or the request was refused before sending. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+  }
+
+  /** Worth offering "Try again": no answer, the server's fault, throttling, or C4C unavailable. */
+  get retryable(): boolean {
+    return this.status === 0 ? this.code === 'network' : this.status >= 500 || this.status === 429 || this.status === 408;
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
+}
+
+export interface RelayClientOptions {
+  /** Origin of the relay (e.g. https://relay.contoso.example). */
+  baseUrl: string;
+  getAccessToken(options?: { forceRefresh?: boolean }): Promise<string>;
+  fetch?: typeof fetch;
+}
+
+interface CallOptions<T> {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  response: z.ZodType<T>;
+  signal?: AbortSignal;
+}
+
+/** Checks a request before sending it; a failure is reported exactly like the relay's 400 (`fields` per input). */
+function checked<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields: Record<string, string> = {};
+  for (const issue of parsed.error.issues) fields[issue.path.length > 0 ? issue.path.join('.') : '(body)'] ??= issue.message;
+  throw new ApiError(0, 'invalid-request', `Invalid request: ${Object.keys(fields).join(', ')}`, fields);
+}
+
+export class RelayClient {
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: RelayClientOptions) {
+    // Bound call: window.fetch throws "Illegal invocation" when called as a method of another object.
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async search(addresses: string[], signal?: AbortSignal): Promise<SearchResponse> {
+    const body = checked(SearchRequestSchema, { addresses });
+    return this.call({ method: 'POST', path: SIDEBAR_ROUTES.search, body, response: SearchResponseSchema, signal });
+  }
+
+  async emailStatus(internetMessageId: string, signal?: AbortSignal): Promise<EmailStatus> {
+    return this.call({ method: 'GET', path: SIDEBAR_ROUTES.emailStatus, query: { internetMessageId }, response: EmailStatusSchema, signal });
+  }
+
+  async saveEmail(request: SaveEmailRequest, signal?: AbortSignal): Promise<SaveEmailResponse> {
+    const body = checked(SaveEmailRequestSchema, request);
+    return this.call({ method: 'POST', path: SIDEBAR_ROUTES.saveEmail, body, response: SaveEmailResponseSchema, signal });
+  }
+
+  async createContact(request: CreateContactRequest, signal?: AbortSignal): Promise<C4cRecord> {
+    const body = checked(CreateContactRequestSchema, request);
+    return this.call({ method: 'POST', path: SIDEBAR_ROUTES.createContact, body, response: CreatedRecordSchema, signal });
+  }
+
+  async createLead(request: CreateLeadRequest, signal?: AbortSignal): Promise<C4cRecord> {
+    const body = checked(CreateLeadRequestSchema, request);
+    return this.call({ method: 'POST', path: SIDEBAR_ROUTES.createLead, body, response: CreatedRecordSchema, signal });
+  }
+
+  async related(type: RelatedItemType, q: string, signal?: AbortSignal): Promise<RelatedResponse> {
+    return this.call({ method: 'GET', path: SIDEBAR_ROUTES.related, query: { type, q }, response: RelatedResponseSchema, signal });
+  }
+
+  async createAppointment(request: CreateAppointmentRequest, signal?: AbortSignal): Promise<CreateAppointmentResponse> {
+    const body = checked(CreateAppointmentRequestSchema, request);
+    return this.call({ method: 'POST', path: SIDEBAR_ROUTES.createAppointment, body, response: CreateAppointmentResponseSchema, signal });
+  }
+
+  async appointmentStatus(groupwareItemId: string, signal?: AbortSignal): Promise<AppointmentStatus> {
+    return this.call({ method: 'GET', path: SIDEBAR_ROUTES.appointmentStatus, query: { groupwareItemId }, response: AppointmentStatusSchema, signal });
+  }
+
+  async me(signal?: AbortSignal): Promise<Me> {
+    return this.call({ method: 'GET', path: SIDEBAR_ROUTES.me, response: MeSchema, signal });
+  }
+
+  private url(path: string, query?: Record<string, string>): string {
+    const url = new URL(path, this.options.baseUrl);
+    for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
+    return url.toString();
+  }
+
+  private async call<T>(call: CallOptions<T>): Promise<T> {
+    let response = await this.send(call, false);
+    // A cached token the relay no longer accepts (expired, revoked): ask the host for a fresh one, once.
+    if (response.status === 401) response = await this.send(call, true);
+    const payload: unknown = await response.json().catch(() => undefined);
+    if (!response.ok) {
+      const error = ErrorBodySchema.safeParse(payload);
+      if (error.success) throw new ApiError(response.status, error.data.error.code, error.data.error.message, error.data.error.fields);
+      throw new ApiError(response.status, `http-${response.status}`, `The relay answered HTTP ${response.status}`);
+    }
+    const parsed = call.response.safeParse(payload);
+    if (!parsed.success) throw new ApiError(response.status, 'invalid-response', `Unexpected answer from ${call.path}`);
+    return parsed.data;
+  }
+
+  private async send<T>(call: CallOptions<T>, forceRefresh: boolean): Promise<Response> {
+    let token: string;
+    try {
+      token = await this.options.getAccessToken({ forceRefresh });
+    } catch (error) {
+      throw new ApiError(0, 'auth', error instanceof Error ? error.message : 'Could not sign in');
+    }
+    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}` };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await this.fetchImpl(this.url(call.path, call.query), {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: call.signal,
+        credentials: 'omit',
+      });
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      throw new ApiError(0, 'network', 'The relay could not be reached');
+    }
+  }
+}

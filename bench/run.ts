@@ -1,0 +1,45 @@
+/**
+ * `npm run bench`: speed and request counts of the hot paths, measured against the loopback emulators.
+ * Each section is a module exporting an async function that returns the lines to print; a failing section is
+ * reported and the others still run.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+
+interface Section {
+  title: string;
+  module: string;
+  exportName: string;
+}
+
+const sections: Section[] = [
+  { title: 'C4C: initial search and E-Mail creation', module: './c4c', exportName: 'benchC4c' },
+  { title: 'Sidebar: bundle size, first records, relay overhead per save', module: './sidebar', exportName: 'benchSidebar' },
+  { title: 'Mailbox changes over EWS', module: './mailbox-ews', exportName: 'benchEws' },
+  { title: 'Mailbox changes over Graph', module: './mailbox-graph', exportName: 'benchGraph' },
+];
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  let failed = false;
+  for (const section of sections) {
+    if (only && !section.module.includes(only)) continue;
+    process.stdout.write(`\n## ${section.title}\n`);
+    const file = path.resolve(__dirname, `${section.module}.ts`);
+    if (!fs.existsSync(file)) {
+      process.stdout.write('  (not available in this build)\n');
+      continue;
+    }
+    try {
+      const mod = (await import(file)) as Record<string, () => Promise<string[]>>;
+      const lines = await mod[section.exportName]();
+      for (const line of lines) process.stdout.write(`  ${line}\n`);
+    } catch (error) {
+      failed = true;
+      process.stdout.write(`  FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+void main();

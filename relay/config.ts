@@ -1,0 +1,114 @@
+/**
+ * The relay's configuration: every environment variable, parsed once into one typed object.
+ * A wrong value stops start-up with a message naming the variable (see `ConfigError`).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_ORIGIN: httpUrl.optional(),
+  DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  RELAY_SECRET_KEY: z.string().min(1).optional(),
+  SANDBOX: booleanFlag.optional(),
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15000),
+  C4C_BASE_URL: httpUrl.optional(),
+  C4C_USERNAME: z.string().min(1).optional(),
+  C4C_PASSWORD: z.string().min(1).optional(),
+  ENTRA_AUTHORITY_HOST: httpUrl.default('https://login.microsoftonline.com'),
+  ENTRA_CLIENT_ID: z.string().min(1).optional(),
+  ENTRA_APP_ID_URI: z.string().min(1).optional(),
+  ENTRA_REQUIRED_SCOPE: z.string().min(1).default('access_as_user'),
+});
+
+export interface RelayConfig {
+  port: number;
+  host: string;
+  /** Origin the add-in and manifest use to reach this relay (HTTPS in production). */
+  publicOrigin: string;
+  /** True when PUBLIC_ORIGIN was not set: the origin follows the port actually bound (PORT=0 in tests). */
+  publicOriginFollowsPort: boolean;
+  dataDir: string;
+  databaseUrl?: string;
+  secretKeyBase64?: string;
+  /** Sandbox: emulators with demo data instead of real C4C / Exchange / Entra. */
+  sandbox: boolean;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  shutdownTimeoutMs: number;
+  c4c?: { serviceRoot: string; username: string; password: string };
+  entra: { authorityHost: string; clientId?: string; appIdUri?: string; requiredScope: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`Invalid configuration: ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The C4C service root always ends with a slash: C4C needs it for the service document. */
+function normalizeServiceRoot(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): RelayConfig {
+  // Empty strings count as unset, as in most twelve-factor tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const e = parsed.data;
+
+  const c4cVars = [e.C4C_BASE_URL, e.C4C_USERNAME, e.C4C_PASSWORD];
+  const c4cSetCount = c4cVars.filter((v) => v !== undefined).length;
+  if (c4cSetCount > 0 && c4cSetCount < 3) {
+    const missing = (['C4C_BASE_URL', 'C4C_USERNAME', 'C4C_PASSWORD'] as const).filter((name) => e[name] === undefined);
+    throw new ConfigError(missing[0], 'C4C_BASE_URL, C4C_USERNAME and C4C_PASSWORD must be set together');
+  }
+  const c4c = e.C4C_BASE_URL && e.C4C_USERNAME && e.C4C_PASSWORD
+    ? { serviceRoot: normalizeServiceRoot(e.C4C_BASE_URL), username: e.C4C_USERNAME, password: e.C4C_PASSWORD }
+    : undefined;
+
+  // Sandbox is the default only when nothing real is configured, and never implied in production.
+  const sandbox = e.SANDBOX ?? (c4c === undefined && e.NODE_ENV !== 'production');
+  if (!sandbox && e.NODE_ENV === 'production' && c4c === undefined && e.SANDBOX === undefined) {
+    throw new ConfigError('C4C_BASE_URL', 'required in production (or set SANDBOX=true explicitly)');
+  }
+  if (!sandbox && !e.ENTRA_CLIENT_ID) {
+    throw new ConfigError('ENTRA_CLIENT_ID', 'required outside sandbox mode (the add-in app registration that tokens are issued for)');
+  }
+
+  const loopbackHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST;
+  const publicOrigin = (e.PUBLIC_ORIGIN ?? `http://${loopbackHost}:${e.PORT}`).replace(/\/$/, '');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicOrigin,
+    publicOriginFollowsPort: e.PUBLIC_ORIGIN === undefined,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    secretKeyBase64: e.RELAY_SECRET_KEY,
+    sandbox,
+    logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    c4c,
+    entra: {
+      authorityHost: e.ENTRA_AUTHORITY_HOST.replace(/\/$/, ''),
+      clientId: e.ENTRA_CLIENT_ID,
+      appIdUri: e.ENTRA_APP_ID_URI,
+      requiredScope: e.ENTRA_REQUIRED_SCOPE,
+    },
+  };
+}

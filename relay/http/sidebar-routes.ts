@@ -1,0 +1,109 @@
+/** HTTP surface of the sidebar (shared/api/sidebar.ts is the contract). Every route needs a provisioned user. */
+import { Router, type Request, type RequestHandler } from 'express';
+import {
+  AppointmentStatusQuerySchema,
+  CreateAppointmentRequestSchema,
+  CreateContactRequestSchema,
+  CreateLeadRequestSchema,
+  EmailStatusQuerySchema,
+  RelatedQuerySchema,
+  SaveEmailRequestSchema,
+  SearchRequestSchema,
+  type Me,
+} from '../../shared/api/sidebar';
+import type { Store } from '../store';
+import type { SidebarC4c } from '../sidebar/ports';
+import type { SidebarService, SidebarUser } from '../sidebar/service';
+import { httpErrorFromC4c } from './c4c-errors';
+import { HttpError } from './errors';
+import { runWithTiming, serverTimingHeader } from './timing';
+
+export interface SidebarRoutesOptions {
+  requireUser: RequestHandler;
+  store: Store;
+  service: SidebarService;
+  c4cFor(organizationId: string): Promise<SidebarC4c>;
+}
+
+/** Express 5 forwards rejected promises to the error handler; this only narrows the handler type. */
+type AsyncHandler = (req: Request) => Promise<{ status?: number; body: unknown }>;
+const handle = (fn: AsyncHandler): RequestHandler => (req, res) =>
+  runWithTiming(async () => {
+    try {
+      const { status, body } = await fn(req);
+      const timing = serverTimingHeader();
+      if (timing) res.setHeader('Server-Timing', timing);
+      res.status(status ?? 200).json(body);
+    } catch (error) {
+      throw httpErrorFromC4c(error) ?? error;
+    }
+  });
+
+export function sidebarRoutes(options: SidebarRoutesOptions): Router {
+  const { store, service } = options;
+  const router = Router();
+  router.use(options.requireUser);
+
+  async function userOf(req: Request): Promise<SidebarUser> {
+    const auth = req.auth;
+    if (!auth) throw new HttpError(401, 'unauthorized', 'Sign in to use the sidebar.');
+    const user = await store.users.get(auth.organizationId, auth.userId);
+    if (!user) throw new HttpError(403, 'user-not-provisioned', 'Your account is not set up. Ask your administrator to add you.');
+    return { organizationId: auth.organizationId, userId: auth.userId, email: user.email, displayName: user.displayName };
+  }
+
+  router.get('/me', handle(async (req) => {
+    const user = await userOf(req);
+    const organization = await store.organizations.get(user.organizationId);
+    const c4c = await options.c4cFor(user.organizationId);
+    const me: Me = { displayName: user.displayName, email: user.email, organizationName: organization?.name ?? '', role: req.auth!.role, c4cBaseUrl: c4c.uiBaseUrl };
+    return { body: me };
+  }));
+
+  router.post('/sidebar/search', handle(async (req) => {
+    const { addresses } = SearchRequestSchema.parse(req.body);
+    return { body: await service.search(await userOf(req), addresses) };
+  }));
+
+  router.get('/sidebar/emails/status', handle(async (req) => {
+    const { internetMessageId } = EmailStatusQuerySchema.parse(req.query);
+    return { body: await service.emailStatus(await userOf(req), internetMessageId) };
+  }));
+
+  router.post('/sidebar/emails', handle(async (req) => {
+    const request = SaveEmailRequestSchema.parse(req.body);
+    const result = await service.saveEmail(await userOf(req), request);
+    return { status: result.alreadySaved ? 200 : 201, body: result };
+  }));
+
+  router.get('/sidebar/appointments/status', handle(async (req) => {
+    const { groupwareItemId } = AppointmentStatusQuerySchema.parse(req.query);
+    return { body: await service.appointmentStatus(await userOf(req), groupwareItemId) };
+  }));
+
+  router.post('/sidebar/appointments', handle(async (req) => {
+    const request = CreateAppointmentRequestSchema.parse(req.body);
+    const result = await service.createAppointment(await userOf(req), request);
+    return { status: result.alreadyCreated ? 200 : 201, body: result };
+  }));
+
+  router.post('/sidebar/contacts', handle(async (req) => {
+    const input = CreateContactRequestSchema.parse(req.body);
+    const user = await userOf(req);
+    return { status: 201, body: await (await options.c4cFor(user.organizationId)).createContact(input) };
+  }));
+
+  router.post('/sidebar/leads', handle(async (req) => {
+    const input = CreateLeadRequestSchema.parse(req.body);
+    const user = await userOf(req);
+    return { status: 201, body: await (await options.c4cFor(user.organizationId)).createLead(input) };
+  }));
+
+  router.get('/sidebar/related', handle(async (req) => {
+    const { type, q } = RelatedQuerySchema.parse(req.query);
+    const user = await userOf(req);
+    return { body: { items: await (await options.c4cFor(user.organizationId)).searchRelated(type, q) } };
+  }));
+
+  return router;
+}

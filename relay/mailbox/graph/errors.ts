@@ -1,0 +1,190 @@
+/**
+ * Turns what can go wrong on the Graph path (msal-node token errors, Graph OData error bodies, network failures) into
+ * the mailbox layer's typed errors, and into admin-readable access problems for `checkAccess`.
+ */
+import { AuthError } from '@azure/msal-node';
+import { CursorRejectedError, MailboxError, type AccessCheck, type AccessProblem, type MailboxErrorCode } from '../types';
+
+/** A MailboxError from the Graph backend, with what an admin needs to know. */
+export class GraphMailboxError extends MailboxError {
+  constructor(
+    code: MailboxErrorCode,
+    message: string,
+    transient: boolean,
+    readonly problem: AccessProblem,
+    readonly details: { status?: number; graphCode?: string; retryAfterSeconds?: number } = {},
+    cause?: unknown,
+  ) {
+    super(code, message, transient, cause);
+    this.name = 'GraphMailboxError';
+  }
+}
+
+export interface GraphErrorBody {
+  error?: { code?: string; message?: string; innerError?: Record<string, unknown> };
+}
+
+/** Delta-token failures: the cursor is gone and the caller must start a new round. */
+const CURSOR_CODES = new Set(['syncStateNotFound', 'syncStateInvalid', 'resyncRequired', 'ErrorInvalidSyncStateData', 'SyncStateNotFound', 'InvalidSyncState']);
+
+const MAILBOX_MISSING_CODES = new Set([
+  'MailboxNotEnabledForRESTAPI',
+  'MailboxNotSupportedForRESTAPI',
+  'ResourceNotFound',
+  'Request_ResourceNotFound',
+  'ErrorNonExistentMailbox',
+  'ErrorInvalidUser',
+  'ErrorAccountDisabled',
+  'RESTAPINotEnabledForComponentSharedMailbox',
+]);
+
+export function parseRetryAfter(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/**
+ * Maps a non-2xx Graph answer. `what` names the call for the message ("GET /users/x/mailFolders/inbox").
+ * `mailboxLevel` = the request addressed the mailbox itself (a 404 then means "mailbox missing", not "item missing").
+ */
+export function errorFromGraphResponse(
+  status: number,
+  body: GraphErrorBody | undefined,
+  retryAfter: string | null | undefined,
+  what: string,
+  context: { address: string; appOnly: boolean; mailboxLevel?: boolean },
+): Error {
+  const graphCode = body?.error?.code ?? '';
+  const graphMessage = body?.error?.message ?? '';
+  const text = `${what}: HTTP ${status}${graphCode ? ` ${graphCode}` : ''}${graphMessage ? `: ${graphMessage}` : ''}`;
+  const details = { status, graphCode, retryAfterSeconds: parseRetryAfter(retryAfter) };
+
+  if (status === 410 || CURSOR_CODES.has(graphCode)) return new CursorRejectedError(text);
+  if (status === 401) {
+    return new GraphMailboxError(
+      'invalid-credentials',
+      `Microsoft Graph rejected the access token (${text}). Check the app registration's tenant and secret.`,
+      false,
+      'invalid-credentials',
+      details,
+    );
+  }
+  if (status === 403) {
+    const policy = /AccessPolicy|RBAC|ApplicationAccessPolicy|management scope|RAOP/i.test(graphMessage);
+    if (context.appOnly && policy) {
+      return new GraphMailboxError(
+        'access-denied',
+        `The app is not allowed to open the mailbox ${context.address}: it is outside the app's RBAC for Applications scope ` +
+          `(or Application Access Policy). An Exchange administrator must add the mailbox to the management scope ` +
+          `(New-ManagementScope / New-ManagementRoleAssignment -App …) and verify with Test-ServicePrincipalAuthorization. (${text})`,
+        false,
+        'impersonation-denied',
+        details,
+      );
+    }
+    if (context.appOnly) {
+      return new GraphMailboxError(
+        'access-denied',
+        `The app lacks a Microsoft Graph application permission for ${context.address} (Mail.ReadWrite, Calendars.ReadWrite, ` +
+          `Contacts.ReadWrite, Tasks.ReadWrite.All and MailboxSettings.ReadWrite need admin consent, or the matching ` +
+          `"Application …" RBAC role assignment). (${text})`,
+        false,
+        'consent-missing',
+        details,
+      );
+    }
+    return new GraphMailboxError(
+      'access-denied',
+      `The signed-in user's consent does not cover the mailbox ${context.address} (delegated access reaches only the ` +
+        `user's own mailbox, with the consented scopes). The user must connect the mailbox again. (${text})`,
+      false,
+      'consent-missing',
+      details,
+    );
+  }
+  if (status === 404) {
+    if (context.mailboxLevel || (MAILBOX_MISSING_CODES.has(graphCode) && graphCode !== 'ResourceNotFound')) {
+      return new GraphMailboxError(
+        'not-found',
+        `The mailbox ${context.address} was not found or is not reachable through Microsoft Graph (an Exchange Online ` +
+          `mailbox with a licence is required; on-premises mailboxes need EWS). (${text})`,
+        false,
+        'mailbox-not-found',
+        details,
+      );
+    }
+    return new GraphMailboxError('not-found', text, false, 'unknown', details);
+  }
+  if (status === 429 || (status === 503 && details.retryAfterSeconds !== undefined)) {
+    return new GraphMailboxError('throttled', `Microsoft Graph is throttling this app on ${context.address}. (${text})`, true, 'throttled', details);
+  }
+  if (status === 409 || status === 412) return new GraphMailboxError('conflict', text, false, 'unknown', details);
+  if (status >= 400 && status < 500) return new GraphMailboxError('invalid-request', text, false, 'unknown', details);
+  return new GraphMailboxError('server-error', text, true, 'server-unreachable', details);
+}
+
+const NETWORK_CODES = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|socket hang up|timed out|CERT|certificate/i;
+
+/** Maps an msal-node or transport exception (anything thrown before an HTTP answer arrived). */
+export function errorFromException(error: unknown, what: string, context: { address: string; appOnly: boolean }): Error {
+  if (error instanceof MailboxError || error instanceof CursorRejectedError) return error;
+  if (error instanceof AuthError) {
+    const code = error.errorCode;
+    const message = `${error.errorCode}: ${error.errorMessage}`.slice(0, 500);
+    if (/AADSTS7000215|AADSTS7000222|invalid_client/i.test(message) || code === 'invalid_client') {
+      return new GraphMailboxError(
+        'invalid-credentials',
+        `Entra ID rejected the app's client secret (expired or wrong). Create a new client secret for the app registration and save it in the organization settings. (${message})`,
+        false,
+        'invalid-credentials',
+        {},
+        error,
+      );
+    }
+    if (/AADSTS700016|AADSTS65001|AADSTS650052|unauthorized_client/i.test(message)) {
+      return new GraphMailboxError(
+        'access-denied',
+        `The app registration is not consented in the tenant (or does not exist there). A Global Administrator must grant admin consent for the app. (${message})`,
+        false,
+        'consent-missing',
+        {},
+        error,
+      );
+    }
+    if (code === 'invalid_grant' || /AADSTS700082|AADSTS50173|AADSTS70008|invalid_grant|interaction_required/i.test(message)) {
+      return new GraphMailboxError(
+        'access-denied',
+        context.appOnly
+          ? `Entra ID refused the token request for the app. (${message})`
+          : `The user's consent for ${context.address} is no longer valid (refresh token expired or revoked). The user must connect the mailbox again. (${message})`,
+        false,
+        'consent-missing',
+        {},
+        error,
+      );
+    }
+    if (/AADSTS90002|tenant/i.test(message) && /not found|invalid/i.test(message)) {
+      return new GraphMailboxError('invalid-credentials', `The tenant id is wrong: Entra ID does not know it. (${message})`, false, 'invalid-credentials', {}, error);
+    }
+    if (/network|ECONN|fetch|endpoints_resolution|ENOTFOUND/i.test(message)) {
+      return new GraphMailboxError('network', `Entra ID could not be reached. (${message})`, true, 'server-unreachable', {}, error);
+    }
+    return new GraphMailboxError('invalid-credentials', `Token request failed. (${message})`, false, 'unknown', {}, error);
+  }
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const errno = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  if (NETWORK_CODES.test(text) || NETWORK_CODES.test(errno)) {
+    return new GraphMailboxError('network', `Microsoft Graph could not be reached (${what}: ${errno || text}).`, true, 'server-unreachable', {}, error);
+  }
+  return new GraphMailboxError('server-error', `${what}: ${text}`, true, 'unknown', {}, error);
+}
+
+/** The admin-facing summary of an error from any call made while checking access. */
+export function accessCheckFromError(error: unknown): AccessCheck {
+  if (error instanceof GraphMailboxError) return { ok: false, problem: error.problem === 'ok' ? 'unknown' : error.problem, message: error.message };
+  if (error instanceof MailboxError) return { ok: false, problem: 'unknown', message: error.message };
+  return { ok: false, problem: 'unknown', message: error instanceof Error ? error.message : String(error) };
+}

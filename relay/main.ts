@@ -1,0 +1,67 @@
+/**
+ * `npm start`: reads the configuration, starts the sandbox emulators when nothing real is configured, starts the relay
+ * and prints where everything is. SIGTERM / SIGINT shut down gracefully.
+ */
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+import { startRelay } from './server';
+import { buildRoutes } from './routes';
+import { startSandbox, type Sandbox } from './sandbox/start';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  let sandbox: Sandbox | undefined;
+  if (config.sandbox) {
+    logger.warn('SANDBOX MODE: C4C, Exchange and Entra ID are local emulators with demo data. Set C4C_BASE_URL, C4C_USERNAME, C4C_PASSWORD and ENTRA_CLIENT_ID for a real deployment.');
+    sandbox = await startSandbox({ logger });
+    config = sandbox.adjustConfig(config);
+  }
+  const relay = await startRelay({
+    config,
+    logger,
+    routes: (services) => buildRoutes(services, sandbox),
+    beforeListen: sandbox ? (services) => sandbox!.seedRelay(services) : undefined,
+    connectSources: sandbox?.connectSources,
+  });
+
+  if (config.publicOrigin.startsWith('http://')) {
+    logger.warn({ publicOrigin: config.publicOrigin }, 'PUBLIC_ORIGIN is http: Outlook loads add-ins only over HTTPS. Set PUBLIC_ORIGIN to the HTTPS origin of this relay (a TLS proxy or dev certificate) before sideloading the manifest.');
+  }
+  const lines = [`relay: ${relay.url}`, `manifest: ${relay.services.config.publicOrigin}/manifest.xml`];
+  if (sandbox) lines.push(`sandbox outlook: ${relay.url}/sandbox.html`, ...sandbox.describe());
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    logger.info({ signal }, 'signal received');
+    void (async () => {
+      try {
+        await relay.stop();
+        await sandbox?.close();
+        process.exit(0);
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      }
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`relay failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+/**
+ * Which routers the relay mounts, wired to the started services: the add-in's static pages and manifest, the
+ * sidebar API behind bearer-token authentication, and (sandbox only) the sandbox page's helper routes.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import express, { Router } from 'express';
+import type { RelayClientConfig } from '../shared/api/sidebar';
+import { createTokenValidator, requireUser } from './auth';
+import { C4cClient } from './c4c';
+import { sidebarRoutes } from './http/sidebar-routes';
+import { manifestPaths, manifestRouter } from './manifest';
+import type { Sandbox } from './sandbox/start';
+import type { RelayServices } from './server';
+import { createC4cSidebarAdapter } from './sidebar/c4c-adapter';
+import type { SidebarC4c } from './sidebar/ports';
+import { createSidebarService } from './sidebar/service';
+import { createStore, type Store } from './store';
+import { HttpError } from './http/errors';
+import { timed } from './http/timing';
+
+/** Where webpack puts the add-in pages; found from the project root so compiled builds serve them too. */
+export const addinDistDir = (): string => path.join(manifestPaths().root, 'dist', 'addin');
+
+/**
+ * One OData client per organization, rebuilt when the organization's connection changes, so CSRF tokens and session
+ * cookies are reused across requests.
+ */
+export function c4cClientCache(store: Store, timeoutMs?: number): (organizationId: string) => Promise<SidebarC4c> {
+  const cache = new Map<string, { version: string; port: SidebarC4c }>();
+  return async (organizationId) => {
+    const connection = await store.c4cConnections.getWithSecret(organizationId);
+    if (!connection) {
+      throw new HttpError(409, 'c4c-not-configured', 'Your organization has no SAP Cloud for Customer connection yet. Ask your administrator to set it up.');
+    }
+    const version = `${connection.serviceRoot}|${connection.username}|${new Date(connection.updatedAt).getTime()}`;
+    const cached = cache.get(organizationId);
+    if (cached?.version === version) return cached.port;
+    const client = new C4cClient({ serviceRoot: connection.serviceRoot, auth: { kind: 'basic', username: connection.username, password: connection.password }, timeoutMs });
+    const port = timed(createC4cSidebarAdapter(client));
+    cache.set(organizationId, { version, port });
+    return port;
+  };
+}
+
+export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): Promise<Array<[string, Router]>> {
+  const { config, db, secrets } = services;
+  const store = createStore(db, secrets);
+  const c4cFor = c4cClientCache(store);
+  const clientId = sandbox?.addinClientId ?? config.entra.clientId;
+  if (!clientId) throw new Error('ENTRA_CLIENT_ID is not set');
+  const authorityHost = sandbox?.entraAuthorityHost ?? config.entra.authorityHost;
+
+  const validator = createTokenValidator({
+    authorityHost,
+    audience: [clientId, config.entra.appIdUri ?? `api://${clientId}`],
+    requiredScope: config.entra.requiredScope,
+    caPem: sandbox?.entraCaPem,
+    allowedTenants: async (tenantId) => (await store.organizations.getByTenant(tenantId)) !== undefined,
+  });
+  const userGuard = requireUser({
+    validator,
+    resolveUser: async (tenantId, oid) => {
+      const user = await store.users.findByEntra(tenantId, oid);
+      return user ? { userId: user.id, organizationId: user.organizationId, role: user.role } : null;
+    },
+  });
+
+  const service = createSidebarService({ store, c4cFor });
+  const api = sidebarRoutes({ requireUser: userGuard, store, service, c4cFor });
+
+  const clientConfig: RelayClientConfig = {
+    clientId,
+    authority: `${authorityHost}/common`,
+    scopes: [`api://${clientId}/${config.entra.requiredScope}`],
+    relayOrigin: config.publicOrigin,
+  };
+  const pages = Router();
+  pages.get('/config.json', (_req, res) => {
+    res.json(clientConfig);
+  });
+  const distDir = addinDistDir();
+  if (fs.existsSync(distDir)) {
+    pages.use(express.static(distDir, { index: false, maxAge: '5m' }));
+  } else {
+    services.logger.warn({ dir: distDir }, 'add-in bundle not built: run npm run build:addin');
+  }
+
+  const routes: Array<[string, Router]> = [
+    ['/', manifestRouter({ publicOrigin: config.publicOrigin })],
+    ['/', pages],
+    ['/api', api],
+  ];
+  if (sandbox) routes.push(['/sandbox/api', sandbox.routes(store)]);
+  return routes;
+}

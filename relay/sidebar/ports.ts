@@ -1,0 +1,34 @@
+/**
+ * What the sidebar service needs from C4C, as one narrow interface. The production adapter (`c4c-adapter.ts`) runs it
+ * on the OData client; keeping the service on this port keeps its rules (exactly-once, linking) readable.
+ */
+import type { C4cRecord, ContactKind, CreateContactRequest, CreateLeadRequest, RelatedItem, RelatedItemType } from '../../shared/api/sidebar';
+
+export interface C4cIds {
+  objectId: string;
+  id: string;
+}
+
+export interface AddressMatches {
+  address: string;
+  records: C4cRecord[];
+}
+
+export interface SidebarC4c {
+  /** One round trip: every Contact, Lead, Individual Customer, Account and Employee matching the addresses. */
+  search(addresses: string[]): Promise<AddressMatches[]>;
+  /** The human party ID (AccountID, ContactID, CustomerID) of a record picked by ObjectID, if it exists. */
+  partyIdOf(kind: 'account' | ContactKind, objectId: string): Promise<string | undefined>;
+  findEmail(groupwareItemId: string): Promise<C4cIds | undefined>;
+  /** Creates the E-Mail activity; after an unknown outcome it looks the key up before trying again (never twice). */
+  createEmail(body: Record<string, unknown>, groupwareItemId: string): Promise<C4cIds>;
+  findAppointment(groupwareItemId: string): Promise<C4cIds | undefined>;
+  createAppointment(body: Record<string, unknown>, groupwareItemId: string): Promise<C4cIds>;
+  createContact(input: CreateContactRequest): Promise<C4cRecord>;
+  createLead(input: CreateLeadRequest): Promise<C4cRecord>;
+  searchRelated(type: RelatedItemType, query: string): Promise<RelatedItem[]>;
+  /** Link that opens a record in the C4C UI. */
+  recordUrl(kind: C4cRecord['kind'] | 'email' | 'appointment', objectId: string, id: string): string;
+  /** Base URL of the tenant's UI. */
+  readonly uiBaseUrl: string;
+}

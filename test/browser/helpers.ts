@@ -1,0 +1,60 @@
+/** Headless Debian Chromium driven by playwright-core, and helpers for the sandbox Outlook page. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+
+export const ARTIFACTS_DIR = path.resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}.png`) });
+}
+
+/** Pages opened by a test, so a failing test leaves a screenshot of what the user would have seen. */
+const openPages = new Set<Page>();
+const consoleLogs = new WeakMap<Page, string[]>();
+
+export async function screenshotOpenPages(testName: string): Promise<void> {
+  let index = 0;
+  for (const page of openPages) {
+    if (page.isClosed()) continue;
+    const name = `failed-${testName.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${index++}`;
+    await screenshot(page, name).catch(() => undefined);
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`), (consoleLogs.get(page) ?? []).join('\n'));
+  }
+}
+
+export function forgetOpenPages(): void {
+  openPages.clear();
+}
+
+export async function openSandbox(browser: Browser, relayUrl: string): Promise<{ page: Page; pane: FrameLocator; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  openPages.add(page);
+  const logs: string[] = [];
+  consoleLogs.set(page, logs);
+  page.on('console', (message) => logs.push(`${message.type()}: ${message.text()}`));
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${relayUrl}/sandbox.html`);
+  await page.getByTestId('sandbox-item').first().waitFor();
+  return { page, pane: page.frameLocator('[data-testid="taskpane-frame"]'), errors };
+}
+
+/** Selects the list item whose sender / subject text contains `text`. */
+export async function selectItem(page: Page, text: string): Promise<void> {
+  await page.getByTestId('sandbox-item').filter({ hasText: text }).first().click();
+}
+
+export async function switchUser(page: Page, displayName: string): Promise<void> {
+  await page.getByTestId('user-switcher').click();
+  await page.getByRole('option', { name: new RegExp(displayName) }).click();
+  await page.getByTestId('sandbox-item').first().waitFor();
+}

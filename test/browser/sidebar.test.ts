@@ -1,0 +1,180 @@
+/**
+ * What a person sees: the sandbox Outlook page hosting the real task pane bundle (built by webpack) with the simulated
+ * Office host and Nested App Authentication, against the real relay and the C4C / Exchange / Entra emulators.
+ * Screenshots of the main states go to test-artifacts/browser/ (not committed).
+ */
+import type { Browser } from 'playwright-core';
+import { DEMO_USERS } from '../emulators/demo-identities';
+import { ensureAddinBuilt } from '../helpers/addin-build';
+import { startSandboxRelay, type SandboxRelay } from '../helpers/sandbox-relay';
+import { forgetOpenPages, launchChromium, openSandbox, screenshot, screenshotOpenPages, selectItem, switchUser } from './helpers';
+
+jest.setTimeout(120_000);
+
+const [ANNA, MARCO] = DEMO_USERS;
+let env: SandboxRelay;
+let browser: Browser;
+
+type Row = Record<string, unknown>;
+const emails = (): Row[] => env.sandbox.c4c.control.list('EMailCollection');
+const emailsWithKey = (key: string) => emails().filter((row) => row.GroupwareItemID === key);
+
+/** The Internet Message-ID of the first message in Anna's (or another user's) mailbox whose subject contains `text`. */
+function messageIdOf(text: string, mailbox = ANNA.email): string {
+  const store = env.sandbox.exchange.store;
+  const inbox = store.wellKnownFolder(mailbox, 'inbox');
+  const message = store.listItems(mailbox, inbox.id).find((item) => item.kind === 'message' && (item.subject.includes(text) || item.from?.name?.includes(text)));
+  if (!message || message.kind !== 'message') throw new Error(`no message matching ${text}`);
+  return message.internetMessageId;
+}
+
+beforeAll(async () => {
+  ensureAddinBuilt();
+  env = await startSandboxRelay();
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+});
+
+afterEach(async () => {
+  // A passing test closes its pages; pages still open belong to a failing test: keep what the user would have seen.
+  await screenshotOpenPages(expect.getState().currentTestName ?? 'test');
+  forgetOpenPages();
+  env.sandbox.c4c.control.clearFaults();
+  env.sandbox.c4c.control.setLatency(0);
+});
+
+it('shows who is who, saves the email, and C4C holds exactly one E-Mail with the right fields', async () => {
+  const { page, pane, errors } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Jonas Vogel');
+  const card = pane.getByTestId('record').filter({ hasText: 'Jonas Vogel' });
+  await card.first().waitFor();
+  await expect(card.first().getAttribute('data-kind')).resolves.toBe('contact');
+  await expect(pane.getByTestId('signed-in-as').textContent()).resolves.toContain('Anna Berger');
+  await screenshot(page, '01-records');
+
+  await pane.getByTestId('save-button').click();
+  const status = pane.locator('[data-testid="save-status"][data-status="saved"]');
+  await status.waitFor();
+  await screenshot(page, '02-saved');
+
+  const key = messageIdOf('Jonas Vogel');
+  const rows = emailsWithKey(key) as Array<Row & { EMailNotes: Row[]; EMailToRecipients: Row[] }>;
+  expect(rows).toHaveLength(1);
+  const row = rows[0];
+  expect(row).toMatchObject({ Direction: '2', MessageFromEmailURI: 'jonas.vogel@nordwind-maschinenbau.example', OwnerPartyID: ANNA.c4cEmployeeId });
+  expect(row.MainContactPartyID).toBe(row.MessageFromPartyID);
+  expect(row.MainAccountPartyID).toEqual(expect.any(String));
+  expect(row.EMailToRecipients).toEqual([expect.objectContaining({ MessageToEmailID: ANNA.email, PartyID: ANNA.c4cEmployeeId })]);
+  expect(row.EMailNotes[0]).toMatchObject({ TypeCode: '10002', Text: expect.stringContaining('Jonas Vogel') });
+  const link = await pane.getByTestId('saved-link').getAttribute('href');
+  expect(link).toContain(String(row.ObjectID));
+
+  // Coming back to the email later shows it as already saved.
+  await selectItem(page, 'Katrin Hoffmann');
+  await selectItem(page, 'Jonas Vogel');
+  await pane.locator('[data-testid="save-status"][data-status="already-saved"]').waitFor();
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+it('a double click on Save creates one record', async () => {
+  const { page, pane } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Charlotte Hughes');
+  await pane.getByTestId('record').first().waitFor();
+  env.sandbox.c4c.control.setLatency(300);
+  await pane.getByTestId('save-button').dblclick();
+  await pane.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+  expect(emailsWithKey(messageIdOf('Charlotte Hughes'))).toHaveLength(1);
+  await page.close();
+});
+
+it('two users saving the same email at once create one record', async () => {
+  const key = '<shared-rfq-2026-11@nordwind-maschinenbau.example>';
+  const anna = await openSandbox(browser, env.url);
+  const marco = await openSandbox(browser, env.url);
+  await switchUser(marco.page, MARCO.displayName);
+  for (const { page, pane } of [anna, marco]) {
+    await selectItem(page, 'RFQ: 40 circulation pumps');
+    await pane.getByTestId('record').first().waitFor();
+  }
+  env.sandbox.c4c.control.setLatency(200);
+  await Promise.all([anna.pane.getByTestId('save-button').click(), marco.pane.getByTestId('save-button').click()]);
+  const states = await Promise.all(
+    [anna, marco].map(async ({ pane }) => {
+      const status = pane.locator('[data-testid="save-status"][data-status="saved"], [data-testid="save-status"][data-status="already-saved"]');
+      await status.waitFor();
+      return status.getAttribute('data-status');
+    }),
+  );
+  expect(states.sort()).toEqual(['already-saved', 'saved']);
+  expect(emailsWithKey(key)).toHaveLength(1);
+  await anna.page.close();
+  await marco.page.close();
+});
+
+it('saves exactly once when C4C answers 503 to the first try', async () => {
+  const { page, pane } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Oliver Bennett');
+  await pane.getByTestId('record').first().waitFor();
+  env.sandbox.c4c.control.addFault({ method: 'POST', pathIncludes: 'EMailCollection', kind: 'status', status: 503, times: 1 });
+  await pane.getByTestId('save-button').click();
+  await pane.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+  expect(emailsWithKey(messageIdOf('Oliver Bennett'))).toHaveLength(1);
+  await page.close();
+});
+
+it('quick-creates a contact for an unknown sender, which then shows as a card', async () => {
+  const { page, pane } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Daniel Okafor');
+  const unknown = pane.getByTestId('person-card').filter({ hasText: 'daniel.okafor@greenfield-agri.example' });
+  await unknown.getByTestId('create-contact').click();
+  const form = pane.getByTestId('quick-create-form');
+  await form.waitFor();
+  await screenshot(page, '03-quick-create');
+  // Submitting with an empty first name shows the error at the field.
+  const firstName = form.getByTestId('field-firstName').locator('input');
+  await firstName.fill('');
+  await form.getByTestId('quick-create-submit').click();
+  await expect(form.getByTestId('field-firstName').textContent()).resolves.toMatch(/required|enter/i);
+  await firstName.fill('Daniel');
+  await form.getByTestId('field-lastName').locator('input').fill('Okafor');
+  await form.getByTestId('quick-create-submit').click();
+  await pane.getByTestId('record').filter({ hasText: 'Daniel Okafor' }).first().waitFor();
+  const contacts = env.sandbox.c4c.control.list('ContactCollection').filter((c) => c.Email === 'daniel.okafor@greenfield-agri.example');
+  expect(contacts).toHaveLength(1);
+  await screenshot(page, '04-created-contact');
+  await page.close();
+});
+
+it('renders the dark theme', async () => {
+  const { page, pane } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Katrin Hoffmann');
+  await pane.getByTestId('record').first().waitFor();
+  await page.getByTestId('theme-toggle').click();
+  await pane.locator('[data-testid="taskpane"][data-theme="dark"]').waitFor();
+  const background = await pane.getByTestId('taskpane').evaluate((el) => getComputedStyle(el).backgroundColor);
+  const [r, g, b] = background.match(/\d+/g)!.map(Number);
+  expect(r + g + b).toBeLessThan(200);
+  await screenshot(page, '05-dark');
+  await page.close();
+});
+
+it('creates a meeting in C4C exactly once, with organizer and attendee parties', async () => {
+  const { page, pane } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Quarterly review');
+  await pane.getByTestId('meeting-panel').waitFor();
+  await pane.getByTestId('record').first().waitFor();
+  await pane.getByTestId('create-appointment-button').dblclick();
+  await pane.locator('[data-testid="appointment-status"][data-status="created"]').waitFor();
+  await screenshot(page, '06-meeting-created');
+  const appointments = env.sandbox.c4c.control.list('AppointmentCollection') as Array<Row & { AppointmentInvolvedParties: Row[] }>;
+  expect(appointments).toHaveLength(1);
+  const roles = appointments[0].AppointmentInvolvedParties.map((p) => [p.RoleCode, p.PartyEmailURI]);
+  expect(roles).toEqual(expect.arrayContaining([['35', ANNA.email], ['36', expect.stringContaining('@')]]));
+  expect(appointments[0].GroupwareItemID).toEqual(expect.any(String));
+  await page.close();
+});

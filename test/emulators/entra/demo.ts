@@ -1,0 +1,52 @@
+/** The sandbox's Entra directory, built from the shared demo identities so every emulator tells the same story. */
+import {
+  DEMO_ADDIN_CLIENT_ID,
+  DEMO_GRAPH_APP,
+  DEMO_MAIL_DOMAIN,
+  DEMO_ORG_NAME,
+  DEMO_TENANT_ID,
+  DEMO_USERS,
+} from '../demo-identities';
+import type { Directory } from './directory';
+
+/** Graph application permissions the sync needs (mail read/write, calendars, contacts) in app-only tokens. */
+export const DEMO_GRAPH_APP_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts.Read', 'User.Read.All'];
+
+/**
+ * Redirect URIs of the add-in registration: the NAA broker URIs (`brk-multihub://<origin>`) and the fallback
+ * dialog pages of the relay's usual local origins.
+ */
+export function demoAddinRedirectUris(relayOrigins: readonly string[] = ['https://localhost:3000', 'http://localhost:3000', 'http://127.0.0.1:3000']): string[] {
+  const uris = new Set<string>();
+  for (const origin of relayOrigins) {
+    uris.add(`brk-multihub://${new URL(origin).host}`);
+    uris.add(`${origin}/auth.html`);
+    uris.add(`${origin}/dialog.html`);
+    uris.add(origin);
+  }
+  return [...uris];
+}
+
+export function seedDemoDirectory(directory: Directory, relayOrigins?: readonly string[]): void {
+  // The add-in and the relay share one registration (NAA SPA + exposed API `access_as_user`), a public client.
+  directory.registerApp({
+    tenantId: DEMO_TENANT_ID,
+    clientId: DEMO_ADDIN_CLIENT_ID,
+    displayName: `${DEMO_ORG_NAME} Outlook add-in`,
+    redirectUris: demoAddinRedirectUris(relayOrigins),
+    exposedScopes: ['access_as_user'],
+  });
+  directory.registerApp({
+    tenantId: DEMO_TENANT_ID,
+    clientId: DEMO_GRAPH_APP.clientId,
+    clientSecret: DEMO_GRAPH_APP.clientSecret,
+    displayName: `${DEMO_ORG_NAME} mailbox sync (Graph)`,
+    redirectUris: [],
+    roles: DEMO_GRAPH_APP_ROLES,
+  });
+  for (const user of DEMO_USERS) {
+    directory.addUser({ tenantId: DEMO_TENANT_ID, oid: user.oid, upn: user.email, name: user.displayName });
+  }
+}
+
+export { DEMO_MAIL_DOMAIN };
