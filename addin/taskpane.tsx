@@ -19,7 +19,8 @@ async function main(): Promise<void> {
     const config = await loadRelayConfig(window);
     const tokens = createNaaTokenProvider(config);
     const client = new RelayClient({ baseUrl: config.relayOrigin, getAccessToken: (o) => tokens.getAccessToken(o) });
-    createRoot(container).render(<App host={createOutlookHost()} client={client} />);
+    // Errors outside the item boundary would otherwise unmount the pane silently.
+    createRoot(container, { onUncaughtError: (error) => console.error('task pane failed', error) }).render(<App host={createOutlookHost()} client={client} />);
   } catch (error) {
     container.setAttribute('data-testid', 'startup-error');
     container.textContent = `${strings.errorTitle}: ${error instanceof Error ? error.message : String(error)}`;

@@ -13,6 +13,7 @@ import { AnnouncerProvider, useCommonStyles } from './common';
 import { MessageView } from './MessageView';
 import { MeetingView } from './MeetingView';
 import { strings } from './strings';
+import { ItemErrorBoundary } from './ItemErrorBoundary';
 
 const useStyles = makeStyles({
   root: {
@@ -85,7 +86,9 @@ export function App({ host, client }: AppProps): ReactNode {
             <h1 className={styles.title}>{strings.appTitle}</h1>
             {me !== null && <Caption1 data-testid="signed-in-as">{strings.signedInAs(me.displayName, me.organizationName)}</Caption1>}
           </header>
-          <ItemView item={item} client={client} ownAddress={own} timeZone={profile?.timeZone} />
+          <ItemErrorBoundary key={item.key}>
+            <ItemView item={item} client={client} ownAddress={own} timeZone={profile?.timeZone} />
+          </ItemErrorBoundary>
         </main>
       </AnnouncerProvider>
     </FluentProvider>

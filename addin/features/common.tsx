@@ -17,6 +17,7 @@ import {
 import { ArrowClockwiseRegular } from '@fluentui/react-icons';
 import { ApiError } from '../api/client';
 import { strings } from './strings';
+import { toIanaZone } from '../../shared/timezones';
 
 export const useCommonStyles = makeStyles({
   section: {
@@ -115,10 +116,11 @@ export function ErrorBar({ title, error, onRetry, testId = 'error' }: { title: s
   );
 }
 
-/** Local date and time of an ISO instant in the user's zone. */
+/** Local date and time of an ISO instant in the user's zone (Windows or IANA name; an unknown one means the browser's). */
 export function formatDateTime(iso: string | undefined, timeZone?: string, dateOnly = false): string {
   if (iso === undefined) return '';
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat(undefined, dateOnly ? { dateStyle: 'medium', timeZone } : { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(date);
+  const zone = toIanaZone(timeZone);
+  return new Intl.DateTimeFormat(undefined, dateOnly ? { dateStyle: 'medium', timeZone: zone } : { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(date);
 }

@@ -86,6 +86,7 @@ export const strings = {
 
   // Errors
   errorTitle: 'Something went wrong',
+  viewFailed: 'This item could not be shown.',
   loadFailed: 'Could not load the C4C records.',
   saveFailed: 'The email was not saved.',
   createFailed: 'The record was not created.',

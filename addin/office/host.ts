@@ -3,7 +3,7 @@
  * user. Screens receive an `OutlookHost`, so they can be driven by a fake in tests.
  */
 import { Email } from './email';
-import { Meeting } from './meeting';
+import { Meeting, resolveTimeZone } from './meeting';
 import { onItemChanged, onThemeChanged, type Unsubscribe } from './events';
 import { mailbox } from './officeGlobal';
 import { readOfficeTheme, type ThemeName } from './theme';
@@ -16,6 +16,7 @@ export type OpenItem =
 export interface UserProfile {
   displayName: string;
   emailAddress: string;
+  /** IANA name (Windows ids from Outlook desktop are mapped). */
   timeZone?: string;
 }
 
@@ -40,7 +41,7 @@ export function readOpenItem(): OpenItem {
 export function readUserProfile(): UserProfile | null {
   const profile = mailbox()?.userProfile;
   if (profile === undefined || profile === null) return null;
-  return { displayName: profile.displayName, emailAddress: profile.emailAddress, timeZone: profile.timeZone };
+  return { displayName: profile.displayName, emailAddress: profile.emailAddress, timeZone: resolveTimeZone(profile.timeZone) };
 }
 
 export function createOutlookHost(): OutlookHost {

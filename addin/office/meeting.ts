@@ -5,6 +5,7 @@
  */
 import { mailbox } from './officeGlobal';
 import { toAddress, toAddresses, toIsoDate, uniqueAddresses, type PersonAddress } from './addresses';
+import { toIanaZone } from '../../shared/timezones';
 
 export interface AttendeeAddress extends PersonAddress {
   type: 'required' | 'optional';
@@ -27,19 +28,10 @@ export interface MeetingSnapshot {
   timeZone: string;
 }
 
-/** An IANA zone name (Outlook desktop reports Windows names such as "W. Europe Standard Time"). */
-export function isIanaZone(zone: string | undefined): zone is string {
-  if (zone === undefined || zone === '' || !(zone.includes('/') || zone === 'UTC')) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** The user's zone as an IANA name: Outlook desktop reports Windows ids ("W. Europe Standard Time"), which are mapped; an unknown name falls back to the browser's zone. */
 export function resolveTimeZone(profileZone: string | undefined): string {
-  if (isIanaZone(profileZone)) return profileZone;
+  const iana = toIanaZone(profileZone);
+  if (iana !== undefined) return iana;
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 

@@ -9,6 +9,7 @@ import { serverFieldErrors, validateQuickCreate, type QuickCreateValues } from '
 import { debounce, singleFlight } from '../../addin/features/singleFlight';
 import { initialSaveState } from '../../addin/features/SavePanel';
 import { strings } from '../../addin/features/strings';
+import { formatDateTime } from '../../addin/features/common';
 import type { EmailSnapshot } from '../../addin/office/email';
 import type { MeetingSnapshot } from '../../addin/office/meeting';
 
@@ -241,5 +242,14 @@ describe('one request per click', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('dates in the user zone', () => {
+  it('formats with Windows zone ids as Outlook desktop reports them, and never throws on an unknown zone', () => {
+    const instant = '2026-11-04T08:00:00Z';
+    expect(formatDateTime(instant, 'W. Europe Standard Time')).toBe(formatDateTime(instant, 'Europe/Berlin'));
+    expect(formatDateTime(instant, 'W. Europe Standard Time')).not.toBe(formatDateTime(instant, 'Pacific Standard Time'));
+    expect(() => formatDateTime(instant, 'Mars Standard Time')).not.toThrow();
   });
 });

@@ -20,6 +20,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** Pages opened by a test, so a failing test leaves a screenshot of what the user would have seen. */
 const openPages = new Set<Page>();
 const consoleLogs = new WeakMap<Page, string[]>();
+const pendingRequests = new WeakMap<Page, Set<string>>();
 
 export async function screenshotOpenPages(testName: string): Promise<void> {
   let index = 0;
@@ -27,7 +28,14 @@ export async function screenshotOpenPages(testName: string): Promise<void> {
     if (page.isClosed()) continue;
     const name = `failed-${testName.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}-${index++}`;
     await screenshot(page, name).catch(() => undefined);
-    fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`), (consoleLogs.get(page) ?? []).join('\n'));
+    const stalled = [...(pendingRequests.get(page) ?? [])].map((request) => `still waiting: ${request}`);
+    const frames = await Promise.all(
+      page.frames().map(async (frame) => {
+        const html = await frame.evaluate(() => document.body?.innerHTML.slice(0, 1500) ?? '(no body)').catch((e: unknown) => `(unreadable: ${String(e)})`);
+        return `frame ${frame.url()}: ${html}`;
+      }),
+    );
+    fs.writeFileSync(path.join(ARTIFACTS_DIR, `${name}.log`), [...(consoleLogs.get(page) ?? []), ...stalled, ...frames].join('\n'));
   }
 }
 
@@ -41,6 +49,16 @@ export async function openSandbox(browser: Browser, relayUrl: string): Promise<{
   const logs: string[] = [];
   consoleLogs.set(page, logs);
   page.on('console', (message) => logs.push(`${message.type()}: ${message.text()}`));
+  // Requests still open when a test fails tell which server stalled.
+  const pending = new Set<string>();
+  const label = (request: { method(): string; url(): string }): string => `${request.method()} ${request.url()}`;
+  page.on('request', (request) => pending.add(label(request)));
+  page.on('requestfinished', (request) => pending.delete(label(request)));
+  page.on('requestfailed', (request) => {
+    pending.delete(label(request));
+    logs.push(`request failed: ${label(request)}: ${request.failure()?.errorText ?? ''}`);
+  });
+  pendingRequests.set(page, pending);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${relayUrl}/sandbox.html`);
