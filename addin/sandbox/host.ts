@@ -30,7 +30,7 @@ export class SandboxHost implements SandboxOutlookHost {
       item: this.state.item,
       theme: this.state.theme,
       user: user === null ? undefined : { displayName: user.displayName, email: user.email },
-      timeZone: this.state.item?.kind === 'appointment' ? this.state.item.timeZone : undefined,
+      // The user's zone is the browser's, as on the sandbox page itself (not the zone of whichever item is open).
     });
     const win = target as Window & { Office?: unknown; nestedAppAuthBridge?: unknown };
     win.Office = this.handle.office;
