@@ -34,8 +34,8 @@ async function main(): Promise<void> {
     connectSources: sandbox?.connectSources,
   });
 
-  if (config.publicOrigin.startsWith('http://')) {
-    logger.warn({ publicOrigin: config.publicOrigin }, 'PUBLIC_ORIGIN is http: Outlook loads add-ins only over HTTPS. Set PUBLIC_ORIGIN to the HTTPS origin of this relay (a TLS proxy or dev certificate) before sideloading the manifest.');
+  if (relay.services.config.publicOrigin.startsWith('http://')) {
+    logger.warn({ publicOrigin: relay.services.config.publicOrigin }, 'PUBLIC_ORIGIN is http: Outlook loads add-ins only over HTTPS. Set PUBLIC_ORIGIN to the HTTPS origin of this relay (a TLS proxy or dev certificate) before sideloading the manifest.');
   }
   const lines = [`relay: ${relay.url}`, `manifest: ${relay.services.config.publicOrigin}/manifest.xml`];
   if (sandbox) lines.push(`sandbox outlook: ${relay.url}/sandbox.html`, ...sandbox.describe());
