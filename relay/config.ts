@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { decodeKey, SecretKeyError } from './secrets/key';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -25,6 +26,8 @@ const envSchema = z.object({
   C4C_BASE_URL: httpUrl.optional(),
   C4C_USERNAME: z.string().min(1).optional(),
   C4C_PASSWORD: z.string().min(1).optional(),
+  ORG_TENANT_ID: z.guid().transform((v) => v.toLowerCase()).optional(),
+  ORG_NAME: z.string().trim().min(1).max(200).default('Default organization'),
   ENTRA_AUTHORITY_HOST: httpUrl.default('https://login.microsoftonline.com'),
   ENTRA_CLIENT_ID: z.string().min(1).optional(),
   ENTRA_APP_ID_URI: z.string().min(1).optional(),
@@ -46,6 +49,8 @@ export interface RelayConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   shutdownTimeoutMs: number;
   c4c?: { serviceRoot: string; username: string; password: string };
+  /** The organization the C4C_* connection belongs to, created at start-up (relay/bootstrap.ts). */
+  defaultOrganization?: { tenantId: string; name: string };
   entra: { authorityHost: string; clientId?: string; appIdUri?: string; requiredScope: string };
 }
 
@@ -86,6 +91,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (!sandbox && e.NODE_ENV === 'production' && c4c === undefined && e.SANDBOX === undefined) {
     throw new ConfigError('C4C_BASE_URL', 'required in production (or set SANDBOX=true explicitly)');
   }
+  if (e.RELAY_SECRET_KEY !== undefined) {
+    try {
+      decodeKey(e.RELAY_SECRET_KEY, 'RELAY_SECRET_KEY');
+    } catch (error) {
+      if (error instanceof SecretKeyError) throw new ConfigError('RELAY_SECRET_KEY', error.message.replace(/^RELAY_SECRET_KEY /, ''));
+      throw error;
+    }
+  } else if (!sandbox) {
+    throw new ConfigError('RELAY_SECRET_KEY', 'required outside sandbox mode (base64 of 32 random bytes: `openssl rand -base64 32`); it encrypts the stored secrets');
+  }
+  if (!sandbox && c4c !== undefined && e.ORG_TENANT_ID === undefined) {
+    throw new ConfigError('ORG_TENANT_ID', 'required with C4C_BASE_URL outside sandbox mode: the Entra tenant id (GUID) of the organization this C4C connection serves');
+  }
   if (!sandbox && !e.ENTRA_CLIENT_ID) {
     throw new ConfigError('ENTRA_CLIENT_ID', 'required outside sandbox mode (the add-in app registration that tokens are issued for)');
   }
@@ -104,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     c4c,
+    defaultOrganization: !sandbox && e.ORG_TENANT_ID !== undefined ? { tenantId: e.ORG_TENANT_ID, name: e.ORG_NAME } : undefined,
     entra: {
       authorityHost: e.ENTRA_AUTHORITY_HOST.replace(/\/$/, ''),
       clientId: e.ENTRA_CLIENT_ID,

@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { startRelay } from './server';
+import { bootstrapConfiguredOrganization } from './bootstrap';
 import { buildRoutes } from './routes';
 import { startSandbox, type Sandbox } from './sandbox/start';
 
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     config,
     logger,
     routes: (services) => buildRoutes(services, sandbox),
-    beforeListen: sandbox ? (services) => sandbox!.seedRelay(services) : undefined,
+    beforeListen: sandbox ? (services) => sandbox!.seedRelay(services) : async (services) => void (await bootstrapConfiguredOrganization(services)),
     connectSources: sandbox?.connectSources,
   });
 

@@ -32,7 +32,7 @@ export interface LoadSecretKeyOptions {
 
 export const SANDBOX_KEY_FILE = 'secret.key';
 
-function decodeKey(value: string, source: string): Buffer {
+export function decodeKey(value: string, source: string): Buffer {
   const trimmed = value.trim();
   // Only the shape and length are reported, never the value.
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0) {

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../relay/config';
 
+const VALID_KEY = Buffer.alloc(32, 7).toString('base64');
+
 describe('loadConfig', () => {
   it('defaults to sandbox mode with embedded database when nothing is configured', () => {
     const config = loadConfig({}, '/srv/app');
@@ -18,9 +20,12 @@ describe('loadConfig', () => {
       C4C_USERNAME: 'tech',
       C4C_PASSWORD: 'pw',
       ENTRA_CLIENT_ID: 'b4f6c1d2-9e8a-4f3b-8c7d-1a2b3c4d5e6f',
-      RELAY_SECRET_KEY: 'x',
+      RELAY_SECRET_KEY: VALID_KEY,
+      ORG_TENANT_ID: '9188040D-6C67-4C5B-B112-36A304B66DAD',
+      ORG_NAME: 'Contoso',
     });
     expect(config.sandbox).toBe(false);
+    expect(config.defaultOrganization).toEqual({ tenantId: '9188040d-6c67-4c5b-b112-36a304b66dad', name: 'Contoso' });
     expect(config.c4c?.serviceRoot).toBe('https://my000001.crm.ondemand.com/sap/c4c/odata/v1/c4codataapi/');
   });
 
@@ -32,7 +37,12 @@ describe('loadConfig', () => {
     [{ C4C_BASE_URL: 'https://x.example/c4c/' }, 'C4C_USERNAME'],
     [{ SANDBOX: 'maybe' }, 'SANDBOX'],
     [{ NODE_ENV: 'production' }, 'C4C_BASE_URL'],
-    [{ C4C_BASE_URL: 'https://x.example/', C4C_USERNAME: 'u', C4C_PASSWORD: 'p' }, 'ENTRA_CLIENT_ID'],
+    [{ C4C_BASE_URL: 'https://x.example/', C4C_USERNAME: 'u', C4C_PASSWORD: 'p', RELAY_SECRET_KEY: VALID_KEY, ORG_TENANT_ID: '9188040d-6c67-4c5b-b112-36a304b66dad' }, 'ENTRA_CLIENT_ID'],
+    [{ C4C_BASE_URL: 'https://x.example/', C4C_USERNAME: 'u', C4C_PASSWORD: 'p', RELAY_SECRET_KEY: VALID_KEY }, 'ORG_TENANT_ID'],
+    [{ ORG_TENANT_ID: 'contoso' }, 'ORG_TENANT_ID'],
+    [{ C4C_BASE_URL: 'https://x.example/', C4C_USERNAME: 'u', C4C_PASSWORD: 'p' }, 'RELAY_SECRET_KEY'],
+    [{ RELAY_SECRET_KEY: 'x' }, 'RELAY_SECRET_KEY'],
+    [{ RELAY_SECRET_KEY: Buffer.alloc(16).toString('base64') }, 'RELAY_SECRET_KEY'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     try {

@@ -1,0 +1,137 @@
+/**
+ * The relay as a process, the way `npm start` and a container run it: it prints where everything is, answers
+ * /readyz once the database is migrated, stops with exit code 0 on SIGTERM, refuses a bad configuration with the
+ * variable's name, and, configured from the environment, provisions its organization and the encrypted C4C connection.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
+import { openDb } from '../../relay/store/db';
+import { createStore } from '../../relay/store';
+import { createSecretBox } from '../../relay/secrets';
+
+jest.setTimeout(90_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+// In-process loader (not the tsx CLI, which runs the script in a child and relays signals): signals reach main.ts.
+const NODE_ARGS = ['--import', 'tsx', 'relay/main.ts'];
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  lines: Map<string, string>;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns relay/main.ts and resolves once it printed `relay:` (or rejects with what it wrote if it exits first). */
+function startProcess(env: Record<string, string>, dataDir: string): Promise<Started> {
+  const child = spawn(process.execPath, NODE_ARGS, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+  });
+  const lines = new Map<string, string>();
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      for (const line of out.split('\n')) {
+        const m = /^([a-z4 ]+): (\S+)$/.exec(line.trim());
+        if (m) lines.set(m[1], m[2]);
+      }
+      if (lines.has('relay')) resolve({ child, lines, stderr: () => err, exited });
+    });
+    void exited.then((code) => reject(new Error(`relay exited with ${code}: ${err}${out}`)));
+  });
+}
+
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+}
+
+const dirs: string[] = [];
+const tempDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relay-lifecycle-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it('starts the sandbox, prints every address, is ready, and stops cleanly on SIGTERM', async () => {
+  const relay = await startProcess({}, tempDir());
+  try {
+    for (const name of ['relay', 'manifest', 'sandbox outlook', 'c4c service root', 'ews url', 'graph url', 'entra authority']) {
+      expect(relay.lines.get(name)).toMatch(/^https?:\/\/127\.0\.0\.1:\d+/);
+    }
+    const ready = await fetch(`${relay.lines.get('relay')}/readyz`);
+    expect(ready.status).toBe(200);
+    await expect(ready.json()).resolves.toMatchObject({ status: 'ready', checks: { database: 'ok' } });
+    const c4c = await fetch(`${relay.lines.get('c4c service root')}$metadata`, { headers: { authorization: `Basic ${Buffer.from('sandbox:sandbox').toString('base64')}` } });
+    expect(c4c.status).toBe(200);
+  } finally {
+    relay.child.kill('SIGTERM');
+  }
+  await expect(relay.exited).resolves.toBe(0);
+});
+
+it('refuses a bad configuration with exit code 2, naming the variable and never echoing the secret', async () => {
+  const result = await runToExit({ RELAY_SECRET_KEY: 'not-a-key-s3cr3t', SANDBOX: 'true' });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('RELAY_SECRET_KEY');
+  expect(result.stderr).not.toContain('not-a-key-s3cr3t');
+});
+
+describe('configured from the environment (no sandbox)', () => {
+  let c4c: C4cEmulator;
+  beforeAll(async () => {
+    c4c = await startC4cEmulator({ users: [{ username: 'TECH_USER', password: 'Tech-Pa55' }] });
+  });
+  afterAll(async () => {
+    await c4c.close();
+  });
+
+  it('creates its organization and stores the C4C connection encrypted, once across restarts', async () => {
+    const dataDir = tempDir();
+    const key = crypto.randomBytes(32);
+    const env = {
+      SANDBOX: 'false',
+      RELAY_SECRET_KEY: key.toString('base64'),
+      C4C_BASE_URL: c4c.serviceRoot,
+      C4C_USERNAME: 'TECH_USER',
+      C4C_PASSWORD: 'Tech-Pa55',
+      ORG_TENANT_ID: '72F988BF-86F1-41AF-91AB-2D7CD011DB47',
+      ORG_NAME: 'Contoso Ltd',
+      ENTRA_CLIENT_ID: '3f1c2a8e-5b7d-4e0a-9c61-2d8e4f7a9b10',
+    };
+    for (let run = 0; run < 2; run += 1) {
+      const relay = await startProcess(env, dataDir);
+      expect(relay.lines.has('sandbox outlook')).toBe(false);
+      relay.child.kill('SIGTERM');
+      await expect(relay.exited).resolves.toBe(0);
+      expect(relay.stderr()).not.toContain('Tech-Pa55');
+    }
+
+    const db = await openDb({ dataDir: path.join(dataDir, 'pglite') });
+    try {
+      const store = createStore(db, createSecretBox(key));
+      const organizations = await store.organizations.list();
+      expect(organizations).toEqual([expect.objectContaining({ name: 'Contoso Ltd', entraTenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' })]);
+      const connection = await store.c4cConnections.getWithSecret(organizations[0].id);
+      expect(connection).toMatchObject({ serviceRoot: c4c.serviceRoot, username: 'TECH_USER', password: 'Tech-Pa55' });
+      const { rows } = await db.query<{ secret_ciphertext: unknown }>('SELECT secret_ciphertext FROM c4c_connections');
+      expect(JSON.stringify(rows)).not.toContain('Tech-Pa55');
+    } finally {
+      await db.close();
+    }
+  });
+});
