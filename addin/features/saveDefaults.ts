@@ -105,8 +105,9 @@ export function buildSaveRequest(
 export function buildAppointmentRequest(
   meeting: MeetingSnapshot,
   attendees: readonly AttendeeAddress[],
-  defaults: Pick<SaveDefaults, 'accountObjectId' | 'contactObjectId'>,
+  defaults: Pick<SaveDefaults, 'accountObjectId' | 'contactObjectId'> & { contacts?: readonly ContactOption[] },
 ): CreateAppointmentRequest {
+  const contact = defaults.contacts?.find((c) => c.objectId === defaults.contactObjectId);
   const start = meeting.start ?? new Date().toISOString();
   return {
     groupwareItemId: meeting.groupwareItemId,
@@ -120,5 +121,6 @@ export function buildAppointmentRequest(
     attendees: attendees.map((a) => ({ address: a.address, name: a.name, type: a.type })),
     mainAccountObjectId: defaults.accountObjectId,
     mainContactObjectId: defaults.contactObjectId,
+    mainContactKind: contact?.kind,
   };
 }

@@ -3,7 +3,7 @@
  * start / end instants and SAP time-zone codes, all-day flag, location, groupware key, and the organizer, attendees and
  * main account as AppointmentInvolvedParties with their role and party-type codes.
  */
-import { APPOINTMENT_CODES } from './c4c-codes';
+import { APPOINTMENT_CODES, RELATED_ITEM_ROLE_PREDECESSOR } from './c4c-codes';
 import { normalizeAddress, toODataDate, type MailAddress } from './email-activity';
 
 export interface MeetingToCreate {
@@ -80,6 +80,8 @@ export function buildAppointment(
     mainAccountPartyId?: string;
     mainContactPartyId?: string;
     ownerPartyId?: string;
+    /** References such as a lead chosen as the main contact (a lead is not a business partner). */
+    related?: ReadonlyArray<{ typeCode: string; id: string }>;
   },
 ): Record<string, unknown> {
   if (Date.parse(meeting.end) < Date.parse(meeting.start)) throw new RangeError('the meeting ends before it starts');
@@ -133,5 +135,9 @@ export function buildAppointment(
   if (options.mainAccountPartyId) header.MainAccountPartyID = options.mainAccountPartyId;
   if (options.mainContactPartyId) header.MainContactPartyID = options.mainContactPartyId;
   if (options.ownerPartyId) header.OwnerPartyID = options.ownerPartyId;
+  if (options.related !== undefined && options.related.length > 0) {
+    // The appointment's reference names its role BTDRoleCode (the E-Mail's says RoleCode), per the metadata.
+    header.AppointmentBTDReference = options.related.map((item) => ({ ID: item.id, TypeCode: item.typeCode, BTDRoleCode: RELATED_ITEM_ROLE_PREDECESSOR }));
+  }
   return header;
 }

@@ -263,12 +263,21 @@ export function createSidebarService(options: SidebarServiceOptions) {
             if (record.kind !== 'lead') appointmentParties.set(address, { partyId: record.id, kind: record.kind });
           }
           const mainAccountPartyId = request.mainAccountObjectId ? await resolveParty(c4c, parties, 'account', request.mainAccountObjectId, 'mainAccountObjectId') : undefined;
-          const mainContactPartyId = request.mainContactObjectId ? await resolveParty(c4c, parties, 'contact', request.mainContactObjectId, 'mainContactObjectId') : undefined;
+          const related: Array<{ typeCode: string; id: string }> = [];
+          let mainContactPartyId: string | undefined;
+          if (request.mainContactObjectId) {
+            const kind = request.mainContactKind ?? 'contact';
+            const partyId = await resolveParty(c4c, parties, kind, request.mainContactObjectId, 'mainContactObjectId');
+            // As for emails: a lead is referenced, not set as the main contact.
+            if (kind === 'lead') related.push({ typeCode: RELATED_ITEM_TYPE_CODES.lead, id: partyId });
+            else mainContactPartyId = partyId;
+          }
           const owner = parties.get(normalizeAddress(user.email));
           const body = buildAppointment(request, {
             parties: appointmentParties,
             mainAccountPartyId,
             mainContactPartyId,
+            related,
             ownerPartyId: owner?.kind === 'employee' ? owner.id : undefined,
           });
           return c4c.createAppointment(body, key);

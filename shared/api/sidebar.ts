@@ -279,6 +279,8 @@ export const CreateAppointmentRequestSchema = z
     attendees: z.array(AttendeeSchema).max(MAX_ATTENDEES),
     mainAccountObjectId: ObjectIdSchema.optional(),
     mainContactObjectId: ObjectIdSchema.optional(),
+    /** Kind of the main contact (a lead is linked as a reference); contact when absent. */
+    mainContactKind: ContactKindSchema.optional(),
   })
   .refine((m) => Date.parse(m.end) >= Date.parse(m.start), { path: ['end'], message: 'Ends before it starts' });
 export type CreateAppointmentRequest = z.infer<typeof CreateAppointmentRequestSchema>;

@@ -268,4 +268,29 @@ describe('quick-create and meetings', () => {
     const status = await call(`/api/sidebar/appointments/status?groupwareItemId=${meeting.groupwareItemId}`, { token });
     expect(status.body.status).toBe('created');
   });
+
+  it('creates a meeting whose main contact is a lead, referencing the lead instead of failing', async () => {
+    const token = await env.tokenFor(ANNA.oid);
+    const lukas = 'lukas.kessler@kessler-automation.example';
+    const search = await call('/api/sidebar/search', { token, body: { addresses: [lukas] } });
+    expect(search.body.suggestion.mainContactKind).toBe('lead');
+    const meeting = {
+      groupwareItemId: `lead-meeting-${Date.now()}`,
+      subject: 'Pilot kick-off',
+      start: '2026-12-02T09:00:00.000Z',
+      end: '2026-12-02T10:00:00.000Z',
+      timeZone: 'Europe/Berlin',
+      isAllDay: false,
+      organizer: { address: ANNA.email, name: ANNA.displayName },
+      attendees: [{ address: lukas, name: 'Lukas Kessler', type: 'required' }],
+      mainContactObjectId: search.body.suggestion.mainContactObjectId,
+      mainContactKind: 'lead',
+    };
+    const created = await call('/api/sidebar/appointments', { token, body: meeting });
+    expect(created.body).toEqual(expect.objectContaining({ objectId: expect.any(String) }));
+    expect(created.status).toBe(201);
+    const row = env.sandbox.c4c.control.list('AppointmentCollection').find((r) => r.GroupwareItemID === meeting.groupwareItemId) as Record<string, unknown> & { AppointmentBTDReference?: Array<Record<string, unknown>> };
+    expect(row.MainContactPartyID ?? '').toBe('');
+    expect(row.AppointmentBTDReference).toEqual([expect.objectContaining({ TypeCode: '2', BTDRoleCode: '1' })]);
+  });
 });
