@@ -5,6 +5,8 @@
  */
 import type { z } from 'zod';
 import {
+  EmailAddressSchema,
+  MAX_SEARCH_ADDRESSES,
   AppointmentStatusSchema,
   CreateAppointmentRequestSchema,
   CreateAppointmentResponseSchema,
@@ -90,8 +92,14 @@ export class RelayClient {
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
+  /**
+   * Searches the addresses C4C can hold: X.500 or otherwise odd addresses (on-premises Exchange reports some) are left
+   * out instead of failing the whole pane, and a huge distribution stays within the relay's limit.
+   */
   async search(addresses: string[], signal?: AbortSignal): Promise<SearchResponse> {
-    const body = checked(SearchRequestSchema, { addresses });
+    const searchable = [...new Set(addresses.filter((address) => EmailAddressSchema.safeParse(address).success))].slice(0, MAX_SEARCH_ADDRESSES);
+    if (searchable.length === 0) return { results: [], suggestion: {} };
+    const body = checked(SearchRequestSchema, { addresses: searchable });
     return this.call({ method: 'POST', path: SIDEBAR_ROUTES.search, body, response: SearchResponseSchema, signal });
   }
 

@@ -97,7 +97,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createSidebarService(options: SidebarServiceOptions) {
   const { store } = options;
-  const leaseMs = options.claimLeaseMs ?? 120_000;
+  // Longer than the worst C4C create (4 attempts of 30 s plus Retry-After waits and the look-ups around them), so a
+  // slow create is never taken over by a second claimant; after a crash the claim lapses after this long.
+  const leaseMs = options.claimLeaseMs ?? 300_000;
   const waitMs = options.waitForClaimMs ?? 20_000;
 
   async function displayNameOf(organizationId: string, userId: string | null): Promise<string | undefined> {
@@ -145,7 +147,9 @@ export function createSidebarService(options: SidebarServiceOptions) {
         return { ids: existing, existed: true };
       }
       const created = await create();
-      await ledger.complete(user.organizationId, key, token, created);
+      // The record exists in C4C now, with the key in GroupwareItemID: even if the ledger commit fails (database
+      // blip, lapsed claim), the user gets the record and any later attempt finds it instead of creating another.
+      await ledger.complete(user.organizationId, key, token, created).catch(() => undefined);
       return { ids: created, existed: false };
     } catch (error) {
       // Release the claim so the user can retry at once; the retry looks the key up in C4C before creating.
