@@ -119,15 +119,32 @@ function utcDateTime(iso: string): ews.DateTime {
   if (Number.isNaN(ms)) throw new MailboxError('invalid-request', `Not an ISO 8601 instant: ${iso}`, false);
   return new ews.DateTime(ms);
 }
+/**
+ * Recurrence start / end dates are written and read by the library as calendar dates in
+ * the host's local zone, so they travel as local midnight both ways; UTC midnight would shift them by a day on hosts
+ * west of UTC (write) or east of it (read).
+ */
 function dateOnlyDateTime(date: string): ews.DateTime {
-  return utcDateTime(`${date}T00:00:00Z`);
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new MailboxError('invalid-request', `Not a date (YYYY-MM-DD): ${date}`, false);
+  return new ews.DateTime(new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime());
 }
 function isoOf(value: ews.DateTime | null | undefined): string | undefined {
   if (!value) return undefined;
   return new Date(value.TotalMilliSeconds).toISOString();
 }
-function dateOnlyOf(value: ews.DateTime | null | undefined): string | undefined {
+/** Task start / due dates travel as full dateTime values: UTC midnight of the day. */
+function taskDateTime(date: string): ews.DateTime {
+  return utcDateTime(`${date}T00:00:00Z`);
+}
+function taskDateOf(value: ews.DateTime | null | undefined): string | undefined {
   return isoOf(value)?.slice(0, 10);
+}
+function dateOnlyOf(value: ews.DateTime | null | undefined): string | undefined {
+  if (!value) return undefined;
+  const local = new Date(value.TotalMilliSeconds);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${local.getFullYear()}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}`;
 }
 
 /** Windows zone of an IANA or Windows id, via the library's own mapping table (what it will send). */
@@ -555,8 +572,8 @@ export class EwsMailbox implements Mailbox {
         bodyText: t.Body?.Text ?? undefined,
         status: TASK_STATUS[t.Status] ?? 'notStarted',
         importance: IMPORTANCE[t.Importance] ?? 'normal',
-        startDate: dateOnlyOf(t.StartDate),
-        dueDate: dateOnlyOf(t.DueDate),
+        startDate: taskDateOf(t.StartDate),
+        dueDate: taskDateOf(t.DueDate),
         completedAt: isoOf(t.CompleteDate),
         categories: this.categoriesOf(t),
         c4cObjectId: this.c4cObjectIdOf(t),
@@ -753,8 +770,8 @@ export class EwsMailbox implements Mailbox {
     if (input.bodyText !== undefined) t.Body = new ews.MessageBody(ews.BodyType.Text, xmlText(input.bodyText));
     if (input.status !== undefined) t.Status = TASK_STATUS.indexOf(input.status);
     if (input.importance !== undefined) t.Importance = IMPORTANCE.indexOf(input.importance);
-    if (input.startDate !== undefined) t.StartDate = dateOnlyDateTime(input.startDate);
-    if (input.dueDate !== undefined) t.DueDate = dateOnlyDateTime(input.dueDate);
+    if (input.startDate !== undefined) t.StartDate = taskDateTime(input.startDate);
+    if (input.dueDate !== undefined) t.DueDate = taskDateTime(input.dueDate);
     if (input.completedAt !== undefined) t.CompleteDate = utcDateTime(input.completedAt);
     if (input.categories !== undefined) t.Categories = new ews.StringList(input.categories.map(xmlText));
   }
