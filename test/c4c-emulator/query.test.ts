@@ -151,3 +151,26 @@ describe('server paging', () => {
     expect(small.json.d.__next).toBeUndefined();
   });
 });
+
+describe('default server paging (as C4C: 1000 rows, 100 with $expand)', () => {
+  let real: C4cEmulator;
+  let client: TestClient;
+  beforeAll(async () => {
+    real = await startC4cEmulator();
+    client = new TestClient(real);
+    real.control.seed('LeadCollection', Array.from({ length: 1001 }, (_, i) => ({ Name: `Lead ${i}`, ContactEMail: `lead${i}@paging.example` })));
+  });
+  afterAll(async () => {
+    await real.close();
+  });
+
+  it('pages 1000 rows, or 100 when expanding, and links the next page with $skiptoken', async () => {
+    const plain = await client.get('LeadCollection');
+    const page = plain.json as { d: { results: unknown[]; __next?: string } };
+    expect(page.d.results).toHaveLength(1000);
+    expect(page.d.__next).toMatch(/\$skiptoken=1000?\d*$/);
+    const expanded = (await client.get('LeadCollection?$expand=LeadParty')).json as { d: { results: unknown[]; __next?: string } };
+    expect(expanded.d.results).toHaveLength(100);
+    expect(expanded.d.__next).toContain('$skiptoken=');
+  });
+});

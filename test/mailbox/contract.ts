@@ -305,6 +305,24 @@ export function runMailboxContract(label: string, setup: () => Promise<MailboxCo
         await ctx.mailbox.deleteEvent(ref.id);
       });
 
+      test('moving an event (start and end only) keeps its time zone', async () => {
+        const ref = await ctx.mailbox.createEvent(calendarId, {
+          subject: 'Moved review',
+          start: '2026-11-10T09:00:00.000Z',
+          end: '2026-11-10T10:00:00.000Z',
+          timeZone: 'Europe/Berlin',
+          isAllDay: false,
+          attendees: [],
+          sensitivity: 'normal',
+          categories: [],
+        });
+        const [before] = await ctx.mailbox.getEvents([ref.id]);
+        await ctx.mailbox.updateEvent(ref.id, { start: '2026-11-11T13:00:00.000Z', end: '2026-11-11T14:00:00.000Z' });
+        const [after] = await ctx.mailbox.getEvents([ref.id]);
+        expect(after).toMatchObject({ start: '2026-11-11T13:00:00.000Z', end: '2026-11-11T14:00:00.000Z', timeZone: before.timeZone });
+        await ctx.mailbox.deleteEvent(ref.id);
+      });
+
       test('meetings organized by others: attendee responses are read', async () => {
         const organizer = ctx.emulator.store.listMailboxes().find((m) => m.address !== address.toLowerCase());
         if (!organizer) return;

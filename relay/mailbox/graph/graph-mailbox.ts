@@ -503,14 +503,18 @@ export class GraphMailbox implements Mailbox {
   async updateEvent(id: string, input: Partial<EventInput>): Promise<ItemRef> {
     const notifying = (['subject', 'start', 'end', 'isAllDay', 'location', 'bodyHtml', 'recurrence', 'timeZone'] as const).some((k) => input[k] !== undefined);
     if (notifying) await this.assertNoAttendeeNotification(id, 'updating');
-    const body = eventBody(input);
-    if (input.timeZone !== undefined && (input.start === undefined || input.end === undefined)) {
-      // A zone change alone cannot be expressed without the instants; read them so start/end stay the same moments.
+    const timed = input.start !== undefined || input.end !== undefined || input.recurrence !== undefined;
+    const zoneOnly = input.timeZone !== undefined && (input.start === undefined || input.end === undefined);
+    let effective = input;
+    if ((timed && input.timeZone === undefined) || zoneOnly) {
+      // Graph writes times as local time plus zone: moving an event must name its current zone (or it lands in UTC),
+      // and a zone change alone needs the instants so start and end stay the same moments.
       const [current] = await this.getEvents([id]);
       if (!current) throw new GraphMailboxError('not-found', `Event ${id} not found`, false, 'unknown');
-      Object.assign(body, eventBody({ start: input.start ?? current.start, end: input.end ?? current.end, timeZone: input.timeZone }));
+      const timeZone = input.timeZone ?? current.timeZone;
+      effective = zoneOnly ? { ...input, timeZone, start: input.start ?? current.start, end: input.end ?? current.end } : { ...input, timeZone };
     }
-    return this.patch(id, 'event', body);
+    return this.patch(id, 'event', eventBody(effective));
   }
 
   async deleteEvent(id: string): Promise<void> {
