@@ -38,10 +38,6 @@ async function main(): Promise<void> {
   if (relay.services.config.publicOrigin.startsWith('http://')) {
     logger.warn({ publicOrigin: relay.services.config.publicOrigin }, 'PUBLIC_ORIGIN is http: Outlook loads add-ins only over HTTPS. Set PUBLIC_ORIGIN to the HTTPS origin of this relay (a TLS proxy or dev certificate) before sideloading the manifest.');
   }
-  const lines = [`relay: ${relay.url}`, `manifest: ${relay.services.config.publicOrigin}/manifest.xml`];
-  if (sandbox) lines.push(`sandbox outlook: ${relay.url}/sandbox.html`, ...sandbox.describe());
-  process.stdout.write(`${lines.join('\n')}\n`);
-
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;
@@ -60,6 +56,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Announced only once the signal handlers are in place: whoever reads these lines may stop the relay at once.
+  const lines = [`relay: ${relay.url}`, `manifest: ${relay.services.config.publicOrigin}/manifest.xml`];
+  if (sandbox) lines.push(`sandbox outlook: ${relay.url}/sandbox.html`, ...sandbox.describe());
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((error: unknown) => {
