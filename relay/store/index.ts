@@ -9,6 +9,7 @@ import type { Queryable } from './db';
 import { createAuditRepository, type AuditRepository } from './audit';
 import { createC4cConnectionRepository, type C4cConnectionRepository } from './c4c-connections';
 import { createLedger, LEDGER_TABLES, type Ledger } from './ledger';
+import { createMailboxAccessRepository, type MailboxAccessRepository } from './mailbox-access';
 import { createOrganizationRepository, type OrganizationRepository } from './organizations';
 import { createUserRepository, type UserRepository } from './users';
 
@@ -19,6 +20,7 @@ export interface Store {
   emailSaves: Ledger;
   appointmentCreates: Ledger;
   audit: AuditRepository;
+  mailboxAccess: MailboxAccessRepository;
 }
 
 export function createStore(db: Queryable, box: SecretBox): Store {
@@ -29,6 +31,7 @@ export function createStore(db: Queryable, box: SecretBox): Store {
     emailSaves: createLedger(db, LEDGER_TABLES.emailSaves),
     appointmentCreates: createLedger(db, LEDGER_TABLES.appointmentCreates),
     audit: createAuditRepository(db),
+    mailboxAccess: createMailboxAccessRepository(db, box),
   };
 }
 
