@@ -3,7 +3,8 @@
  * client against the C4C emulator. Proves exactly-once saving under double clicks, concurrent users, failing and
  * timing-out C4C, plus authentication, organization isolation and input validation.
  */
-import { DEMO_USERS } from '../emulators/demo-identities';
+import { DEMO_TENANT_ID, DEMO_USERS } from '../emulators/demo-identities';
+import { startC4cEmulator } from '../emulators/c4c';
 import { startSandboxRelay, type SandboxRelay } from '../helpers/sandbox-relay';
 
 const [ANNA, MARCO] = DEMO_USERS;
@@ -222,6 +223,27 @@ describe('organization isolation', () => {
     expect(status.body.error.code).toBe('c4c-not-configured');
     const ledger = await env.store.emailSaves.get(org.id, request.internetMessageId);
     expect(ledger).toBeUndefined();
+
+    // With its own C4C tenant, Fabrikam works on its own data only: Contoso's save and records stay invisible, and
+    // saving the same message creates Fabrikam's own record without touching Contoso's.
+    const fabrikamC4c = await startC4cEmulator({ users: [{ username: 'FABRIKAM_TECH', password: 'Fab-Pa55' }] });
+    try {
+      await env.store.c4cConnections.upsert(org.id, { serviceRoot: fabrikamC4c.serviceRoot, username: 'FABRIKAM_TECH', password: 'Fab-Pa55' });
+      const before = await env.store.emailSaves.get((await env.store.organizations.getByTenant(DEMO_TENANT_ID))!.id, request.internetMessageId);
+      const fabStatus = await call(`/api/sidebar/emails/status?internetMessageId=${encodeURIComponent(request.internetMessageId)}`, { token: fabrikamToken });
+      expect(fabStatus.body).toEqual({ status: 'not-saved' });
+      const found = await call('/api/sidebar/search', { token: fabrikamToken, body: { addresses: [KATRIN] } });
+      expect(found.body.results).toEqual([{ address: KATRIN, records: [] }]);
+
+      const saved = await call('/api/sidebar/emails', { token: fabrikamToken, body: request });
+      expect(saved.status).toBe(201);
+      expect(fabrikamC4c.control.list('EMailCollection').filter((r) => r.GroupwareItemID === request.internetMessageId)).toHaveLength(1);
+      expect(emailsWithKey(request.internetMessageId)).toHaveLength(1);
+      const after = await env.store.emailSaves.get((await env.store.organizations.getByTenant(DEMO_TENANT_ID))!.id, request.internetMessageId);
+      expect(after).toEqual(before);
+    } finally {
+      await fabrikamC4c.close();
+    }
   });
 });
 
