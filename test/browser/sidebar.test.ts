@@ -4,7 +4,7 @@
  * Screenshots of the main states go to test-artifacts/browser/ (not committed).
  */
 import type { Browser } from 'playwright-core';
-import { DEMO_USERS } from '../emulators/demo-identities';
+import { DEMO_TENANT_ID, DEMO_USERS } from '../emulators/demo-identities';
 import { ensureAddinBuilt } from '../helpers/addin-build';
 import { startSandboxRelay, type SandboxRelay } from '../helpers/sandbox-relay';
 import { forgetOpenPages, launchChromium, openSandbox, screenshot, screenshotOpenPages, selectItem, switchUser } from './helpers';
@@ -127,6 +127,35 @@ it('saves exactly once when C4C answers 503 to the first try', async () => {
   await page.close();
 });
 
+it('saves exactly once when the connection drops after C4C applied the create', async () => {
+  const { page, pane } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Harry Walsh');
+  await pane.getByTestId('record').first().waitFor();
+  env.sandbox.c4c.control.addFault({ method: 'POST', pathIncludes: 'EMailCollection', kind: 'drop', applyBeforeDrop: true, times: 1 });
+  await pane.getByTestId('save-button').click();
+  await pane.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+  expect(emailsWithKey(messageIdOf('Harry Walsh'))).toHaveLength(1);
+  await page.close();
+});
+
+it('when C4C stays down, says so and saves once on "Try again"', async () => {
+  const { page, pane } = await openSandbox(browser, env.url);
+  await selectItem(page, 'Megan Price');
+  await pane.getByTestId('record').first().waitFor();
+  env.sandbox.c4c.control.addFault({ method: 'POST', pathIncludes: 'EMailCollection', kind: 'status', status: 503, times: 20 });
+  await pane.getByTestId('save-button').click();
+  const error = pane.getByTestId('save-error');
+  await error.waitFor({ timeout: 60_000 });
+  await expect(error.textContent()).resolves.toMatch(/not saved/i);
+  await screenshot(page, '07-save-failed');
+  expect(emailsWithKey(messageIdOf('Megan Price'))).toHaveLength(0);
+  env.sandbox.c4c.control.clearFaults();
+  await pane.getByTestId('save-error-retry').click();
+  await pane.locator('[data-testid="save-status"][data-status="saved"]').waitFor();
+  expect(emailsWithKey(messageIdOf('Megan Price'))).toHaveLength(1);
+  await page.close();
+});
+
 it('quick-creates a contact for an unknown sender, which then shows as a card', async () => {
   const { page, pane } = await openSandbox(browser, env.url);
   await selectItem(page, 'Daniel Okafor');
@@ -176,5 +205,42 @@ it('creates a meeting in C4C exactly once, with organizer and attendee parties',
   const roles = appointments[0].AppointmentInvolvedParties.map((p) => [p.RoleCode, p.PartyEmailURI]);
   expect(roles).toEqual(expect.arrayContaining([['35', ANNA.email], ['36', expect.stringContaining('@')]]));
   expect(appointments[0].GroupwareItemID).toEqual(expect.any(String));
+  // The C4C appointment carries what the meeting says, and the attendee is linked to the C4C contact the pane showed.
+  const meeting = env.sandbox.exchange.store
+    .listItems(ANNA.email, env.sandbox.exchange.store.wellKnownFolder(ANNA.email, 'calendar').id)
+    .find((item) => item.kind === 'event' && item.subject.includes('Quarterly review'));
+  if (!meeting || meeting.kind !== 'event') throw new Error('demo meeting missing');
+  expect(appointments[0]).toMatchObject({ Subject: meeting.subject, OwnerPartyID: ANNA.c4cEmployeeId });
+  // The emulator stores dates as epoch milliseconds (the wire's /Date(ms)/ is accepted too).
+  const odataMs = (value: unknown): number => {
+    if (typeof value === 'number') return value;
+    const wire = /\/Date\((\d+)/.exec(String(value));
+    return wire ? Number(wire[1]) : Date.parse(String(value));
+  };
+  expect(odataMs(appointments[0].StartDate)).toBe(Date.parse(meeting.start));
+  expect(odataMs(appointments[0].EndDate)).toBe(Date.parse(meeting.end));
+  const attendee = appointments[0].AppointmentInvolvedParties.find((p) => p.RoleCode === '36' && p.PartyID);
+  expect(attendee?.PartyID).toEqual(expect.any(String));
+  const contactLink = await pane.getByTestId('record').first().locator('a').first().getAttribute('href');
+  expect(contactLink).toMatch(/^https?:\/\//);
   await page.close();
+});
+
+it('tells a signed-in user nobody provisioned to ask the administrator', async () => {
+  const priya = DEMO_USERS[2];
+  const organization = (await env.store.organizations.getByTenant(DEMO_TENANT_ID))!;
+  const provisioned = (await env.store.users.findByEntra(DEMO_TENANT_ID, priya.oid))!;
+  await env.store.users.delete(organization.id, provisioned.id);
+  try {
+    const { page, pane } = await openSandbox(browser, env.url);
+    await switchUser(page, priya.displayName);
+    await page.getByTestId('sandbox-item').first().click();
+    const error = pane.getByTestId('load-error');
+    await error.waitFor();
+    await expect(error.textContent()).resolves.toMatch(/ask your administrator/i);
+    await screenshot(page, '08-not-provisioned');
+    await page.close();
+  } finally {
+    await env.store.users.create(organization.id, { displayName: priya.displayName, email: priya.email, mailboxLogin: priya.email, c4cUserId: priya.c4cEmployeeId, entraObjectId: priya.oid, role: priya.role });
+  }
 });
