@@ -1,7 +1,8 @@
 /**
  * The task pane root: follows the Office theme (light / dark) and the selected item (pinned pane: ItemChanged, and a
- * reload with a new item is just a fresh mount). All state below is keyed by the item id, so a change of selection
- * drops every pending request and form of the previous item.
+ * reload with a new item is just a fresh mount). All state below is keyed by the item (its id; for a meeting in the
+ * organizer's form, which has no id until read, the form and the ItemChanged count), so a change of selection drops
+ * every pending request and form of the previous item, and an ItemChanged on an organizer's form reads it again.
  */
 import { useEffect, useState, type ReactNode } from 'react';
 import { Caption1, FluentProvider, makeStyles, Text, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
@@ -98,7 +99,7 @@ export function App({ host, client }: AppProps): ReactNode {
 function ItemView({ item, client, ownAddress, timeZone }: { item: OpenItem; client: RelayClient; ownAddress?: string; timeZone?: string }): ReactNode {
   const common = useCommonStyles();
   if (item.kind === 'message') return <MessageView key={item.key} email={item.email} client={client} ownAddress={ownAddress} timeZone={timeZone} />;
-  if (item.kind === 'appointment') return <MeetingView key={item.key} meeting={item.meeting} client={client} ownAddress={ownAddress} />;
+  if (item.kind === 'appointment') return <MeetingView key={item.key} load={item.loadMeeting} client={client} ownAddress={ownAddress} />;
   return (
     <div className={common.section} data-testid="no-item">
       <Text className={common.muted}>{strings.noItem}</Text>

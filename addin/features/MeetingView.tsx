@@ -2,13 +2,17 @@
  * The pane for an open calendar item (S5): the organizer's and attendees' C4C records, and "Create in C4C", which
  * creates the C4C Appointment at once (exactly once per meeting: a second click, a colleague or a retry gets the
  * existing one). Later changes flow through the sync engine.
+ *
+ * The meeting itself is read first (asynchronously in the organizer's form). A meeting that has no id yet (new and
+ * unsaved, or a host that cannot give the id of a meeting being edited) still shows its people, but the Create panel
+ * asks the user to save it: the add-in never saves it itself, as saving can send updates to the attendees.
  */
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { Button, Link, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, ProgressBar, Text, tokens } from '@fluentui/react-components';
-import { CalendarAddRegular, OpenRegular } from '@fluentui/react-icons';
+import { Button, Link, makeStyles, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle, ProgressBar, Text, tokens } from '@fluentui/react-components';
+import { ArrowClockwiseRegular, CalendarAddRegular, OpenRegular } from '@fluentui/react-icons';
 import type { AppointmentStatus, SearchResponse } from '../../shared/api/sidebar';
 import type { RelayClient } from '../api/client';
-import type { Meeting } from '../office/meeting';
+import { attendeesOf, participantAddressesOf, type Meeting, type MeetingDetails, type MeetingLoad, type UnsavedReason } from '../office/meeting';
 import { buildPersonCards, withCreatedRecord } from './people';
 import { buildAppointmentRequest, deriveSaveDefaults } from './saveDefaults';
 import { PeopleSection } from './PeopleSection';
@@ -30,7 +34,8 @@ const useStyles = makeStyles({
 
 interface MeetingData {
   search: SearchResponse;
-  status: AppointmentStatus;
+  /** Null while the meeting has no id: there is nothing to ask the relay about yet. */
+  status: AppointmentStatus | null;
 }
 
 type CreateState =
@@ -38,6 +43,53 @@ type CreateState =
   | { phase: 'creating' }
   | { phase: 'created'; id: string; c4cUrl: string; already: boolean }
   | { phase: 'error'; error: unknown };
+
+/** Subject, time and place, so the user sees which meeting the panel acts on. */
+function MeetingSummary({ details }: { details: MeetingDetails }): ReactNode {
+  const common = useCommonStyles();
+  const when = details.isAllDay
+    ? `${formatDateTime(details.start, details.timeZone, true)} · ${strings.allDay}`
+    : strings.when(formatDateTime(details.start, details.timeZone), formatDateTime(details.end, details.timeZone));
+  return (
+    <div>
+      <Text weight="semibold" block>
+        {details.subject}
+      </Text>
+      <Text className={common.muted} block>
+        {when}
+        {details.location !== '' ? ` · ${details.location}` : ''}
+      </Text>
+    </div>
+  );
+}
+
+/** The Create panel of a meeting without an id: what to do before it can be created in C4C (exported for tests). */
+export function SaveFirstPanel({ details, reason, onCheckAgain }: { details: MeetingDetails; reason: UnsavedReason; onCheckAgain: () => void }): ReactNode {
+  const styles = useStyles();
+  const common = useCommonStyles();
+  return (
+    <section className={styles.panel} aria-labelledby="meeting-heading" data-testid="meeting-panel">
+      <h2 id="meeting-heading" className={common.heading}>
+        {strings.meetingHeading}
+      </h2>
+      <MeetingSummary details={details} />
+      <MessageBar intent="warning" layout="multiline" data-testid="meeting-needs-save" data-reason={reason}>
+        <MessageBarBody>
+          <MessageBarTitle>{strings.saveMeetingFirst}</MessageBarTitle>
+          {reason === 'not-saved' ? strings.meetingNotSaved : strings.meetingIdUnavailable}
+        </MessageBarBody>
+        {/* Only a save changes the answer, and only for a meeting that was not saved; re-reading costs nothing. */}
+        {reason === 'not-saved' && (
+          <MessageBarActions>
+            <Button appearance="transparent" icon={<ArrowClockwiseRegular />} onClick={onCheckAgain} data-testid="meeting-check-again">
+              {strings.checkAgain}
+            </Button>
+          </MessageBarActions>
+        )}
+      </MessageBar>
+    </section>
+  );
+}
 
 function CreatePanel({ meeting, client, search, status }: { meeting: Meeting; client: RelayClient; search: SearchResponse; status: AppointmentStatus }): ReactNode {
   const styles = useStyles();
@@ -77,24 +129,12 @@ function CreatePanel({ meeting, client, search, status }: { meeting: Meeting; cl
   latest.current = run;
   const create = useRef(singleFlight(() => latest.current()));
 
-  const when = m.isAllDay
-    ? `${formatDateTime(m.start, m.timeZone, true)} · ${strings.allDay}`
-    : strings.when(formatDateTime(m.start, m.timeZone), formatDateTime(m.end, m.timeZone));
-
   return (
     <section className={styles.panel} aria-labelledby="meeting-heading" aria-busy={state.phase === 'creating'} data-testid="meeting-panel">
       <h2 id="meeting-heading" className={common.heading}>
         {strings.meetingHeading}
       </h2>
-      <div>
-        <Text weight="semibold" block>
-          {m.subject}
-        </Text>
-        <Text className={common.muted} block>
-          {when}
-          {m.location !== '' ? ` · ${m.location}` : ''}
-        </Text>
-      </div>
+      <MeetingSummary details={m} />
       {state.phase === 'created' ? (
         <MessageBar intent="success" layout="multiline" data-testid="appointment-status" data-status={state.already ? 'already-created' : 'created'}>
           <MessageBarBody>
@@ -128,22 +168,33 @@ function CreatePanel({ meeting, client, search, status }: { meeting: Meeting; cl
   );
 }
 
-export function MeetingView({ meeting, client, ownAddress }: { meeting: Meeting; client: RelayClient; ownAddress?: string }): ReactNode {
+/** Reads the meeting (the loading state covers the Office reads of the organizer's form), then shows it. */
+export function MeetingView({ load, client, ownAddress }: { load: () => Promise<MeetingLoad>; client: RelayClient; ownAddress?: string }): ReactNode {
+  // The view is keyed by the open item, so the constant key only matters for "Check again" (the retry counter).
+  const [state, reread] = useLoad<MeetingLoad>(() => load(), 'meeting');
+  if (state.phase === 'loading') return <LoadingSkeleton label={strings.readingMeeting} />;
+  if (state.phase === 'error') return <ErrorBar title={strings.meetingReadFailed} error={state.error} onRetry={reread} testId="meeting-read-error" />;
+  const loaded = state.data;
+  return <MeetingRecords key={loaded.status === 'ready' ? loaded.meeting.itemId : ''} loaded={loaded} client={client} ownAddress={ownAddress} onCheckAgain={reread} />;
+}
+
+function MeetingRecords({ loaded, client, ownAddress, onCheckAgain }: { loaded: MeetingLoad; client: RelayClient; ownAddress?: string; onCheckAgain: () => void }): ReactNode {
+  const meeting: Meeting | null = loaded.status === 'ready' ? loaded.meeting : null;
+  const details: MeetingDetails = loaded.status === 'ready' ? loaded.meeting.snapshot : loaded.details;
   const exclude = ownAddress === undefined ? [] : [ownAddress];
-  const addresses = meeting.participantAddresses(exclude);
+  const addresses = participantAddressesOf(details, exclude);
   const [state, retry, update] = useLoad<MeetingData>(async (signal) => {
     const [search, status] = await Promise.all([
       addresses.length > 0 ? client.search(addresses, signal) : Promise.resolve<SearchResponse>({ results: [], suggestion: {} }),
-      client.appointmentStatus(meeting.snapshot.groupwareItemId, signal),
+      meeting !== null ? client.appointmentStatus(meeting.snapshot.groupwareItemId, signal) : Promise.resolve(null),
     ]);
     return { search, status };
-  }, meeting.itemId);
+  }, meeting?.itemId ?? '');
 
   const people = useMemo(() => {
-    const s = meeting.snapshot;
     const own = ownAddress?.toLowerCase();
-    return [...(s.organizer ? [s.organizer] : []), ...meeting.attendees()].filter((p) => p.address.toLowerCase() !== own);
-  }, [meeting, ownAddress]);
+    return [...(details.organizer ? [details.organizer] : []), ...attendeesOf(details)].filter((p) => p.address.toLowerCase() !== own);
+  }, [details, ownAddress]);
 
   if (state.phase === 'loading') return <LoadingSkeleton label={strings.loading} />;
   if (state.phase === 'error') return <ErrorBar title={strings.loadFailed} error={state.error} onRetry={retry} testId="load-error" />;
@@ -157,7 +208,11 @@ export function MeetingView({ meeting, client, ownAddress }: { meeting: Meeting;
         accounts={deriveSaveDefaults(search).accounts}
         onCreated={(address, record) => update((d) => ({ ...d, search: withCreatedRecord(d.search, address, record) }))}
       />
-      <CreatePanel meeting={meeting} client={client} search={search} status={status} />
+      {meeting !== null && status !== null ? (
+        <CreatePanel meeting={meeting} client={client} search={search} status={status} />
+      ) : loaded.status === 'needs-save' ? (
+        <SaveFirstPanel details={loaded.details} reason={loaded.reason} onCheckAgain={onCheckAgain} />
+      ) : null}
     </>
   );
 }

@@ -83,6 +83,13 @@ export const strings = {
   openAppointment: (id: string) => `Open appointment ${id}`,
   when: (start: string, end: string) => `${start} – ${end}`,
   allDay: 'All day',
+  readingMeeting: 'Reading the meeting…',
+  meetingReadFailed: 'Could not read this meeting from Outlook.',
+  saveMeetingFirst: 'Save the meeting first',
+  meetingNotSaved: 'This meeting has not been saved yet, so C4C has nothing to link it to. Save it in Outlook (or send the invitation), then choose Check again.',
+  meetingIdUnavailable:
+    'This version of Outlook does not tell add-ins which meeting is open for editing, so it cannot be created in C4C from here. Save the meeting, then create it in C4C from Outlook on the web or a newer Outlook.',
+  checkAgain: 'Check again',
 
   // Errors
   errorTitle: 'Something went wrong',

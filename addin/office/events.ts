@@ -3,7 +3,7 @@
  * Outlook's `mailbox.removeHandlerAsync` removes every handler of a type, so the add-in registers ONE host handler
  * per event type and fans out to its own subscribers; unsubscribing one listener never silences the others.
  */
-import { fromAsyncResult, mailbox, office } from './officeGlobal';
+import { fromAsyncResult, hasOffice, mailbox, office } from './officeGlobal';
 import { supports } from './requirements';
 import { themeFromColours, type ThemeName } from './theme';
 
@@ -14,6 +14,8 @@ type Listener = (args: unknown) => void;
 interface Channel {
   listeners: Set<Listener>;
   registration: Promise<boolean>;
+  /** Host events received so far (one per host event, however many listeners). */
+  fired: number;
 }
 
 const channels = new Map<string, Channel>();
@@ -24,9 +26,10 @@ async function subscribe(eventType: Office.EventType, listener: Listener): Promi
   const key = String(eventType);
   let channel = channels.get(key);
   if (channel === undefined) {
-    const created: Channel = { listeners: new Set(), registration: Promise.resolve(false) };
+    const created: Channel = { listeners: new Set(), registration: Promise.resolve(false), fired: 0 };
     created.registration = fromAsyncResult<void>((callback) =>
       box.addHandlerAsync(eventType, (args: unknown) => {
+        created.fired += 1;
         for (const l of [...created.listeners]) l(args);
       }, callback),
     ).then(
@@ -51,6 +54,16 @@ async function subscribe(eventType: Office.EventType, listener: Listener): Promi
 export function onItemChanged(handler: () => void): Promise<Unsubscribe> {
   if (!supports('itemChanged')) return Promise.resolve(() => undefined);
   return subscribe(office().EventType.ItemChanged, () => handler());
+}
+
+/**
+ * How many ItemChanged events the host has delivered. A meeting in the organizer's form has no id to compare before
+ * it is read, so the pane tells "the host says the item changed" from "the same item, looked at again" by this count.
+ */
+export function itemChangedCount(): number {
+  if (!hasOffice()) return 0;
+  const eventType = office().EventType?.ItemChanged;
+  return eventType === undefined ? 0 : (channels.get(String(eventType))?.fired ?? 0);
 }
 
 /** Calls `handler` with the new theme when the user switches the Office theme (Mailbox 1.14 where available). */

@@ -27,6 +27,10 @@ export const MAILBOX_FEATURES = {
   bodyAsync: '1.3',
   /** Office.EventType.ItemChanged for a pinned task pane */
   itemChanged: '1.5',
+  /** organizer.getAsync in the organizer's meeting form (AppointmentCompose) */
+  composeOrganizer: '1.7',
+  /** getItemIdAsync: the id of an item in a compose form (a meeting the organizer has open) */
+  composeItemId: '1.8',
   /** getAttachmentContentAsync */
   attachmentContent: '1.8',
   /** OfficeThemeChanged on the mailbox */

@@ -3,8 +3,12 @@
  * with the Read-mode shapes and behaviours of the real API (callback-style async methods with AsyncResult, enum values
  * as office.js defines them, ItemChanged fired when the selection changes, OfficeThemeChanged, requirement sets,
  * session-scoped attachment ids, `mailbox.item` null when nothing is selected).
+ *
+ * Appointments can also open in the organizer's form (AppointmentCompose, `appointmentForm: 'compose'`): fields are
+ * objects with getAsync, organizer.getAsync exists from Mailbox 1.7, getItemIdAsync from 1.8 (failing with
+ * ItemNotSaved for a new meeting until `saveItem()`), and there is no itemId property.
  */
-import type { SandboxAddress, SandboxAttachment, SandboxItem } from '../../shared/api/sandbox';
+import type { SandboxAddress, SandboxAppointment, SandboxAttachment, SandboxItem } from '../../shared/api/sandbox';
 
 export type FakeTheme = 'light' | 'dark';
 
@@ -13,7 +17,17 @@ export interface FakeUser {
   email: string;
 }
 
-export interface FakeOfficeOptions {
+/** How an appointment is open: as an attendee sees it (Read mode) or in the organizer's form (Compose mode). */
+export type FakeAppointmentForm = 'read' | 'compose';
+
+export interface FakeItemOptions {
+  /** Form an appointment opens in (default 'read'); messages always open in Read mode. */
+  appointmentForm?: FakeAppointmentForm;
+  /** Organizer's form only: a new meeting never saved, so getItemIdAsync has no id until `saveItem()`. */
+  unsaved?: boolean;
+}
+
+export interface FakeOfficeOptions extends FakeItemOptions {
   item?: SandboxItem | null;
   theme?: FakeTheme;
   user?: FakeUser;
@@ -162,11 +176,88 @@ function buildItem(source: SandboxItem, session: number, currentSession: () => n
   return item;
 }
 
+/** Values the organizer's form reads from: a copy, so the test or page can edit it like a user typing in the form. */
+export interface FakeComposeState {
+  itemId: string;
+  saved: boolean;
+  subject: string;
+  start: Date;
+  end: Date;
+  location: string;
+  organizer: SandboxAddress;
+  requiredAttendees: SandboxAddress[];
+  optionalAttendees: SandboxAddress[];
+  isAllDay: boolean;
+}
+
+const getter = <T>(read: () => T) => ({ getAsync: (...args: unknown[]) => succeed(args, read()) });
+
+/**
+ * Builds the organizer's form (AppointmentCompose) for one appointment. Values are read when getAsync is called, so
+ * edits to `state` show on the next read, as in Outlook. APIs above the simulated Mailbox version are absent, which is
+ * how Office.js presents them on older hosts.
+ */
+function buildComposeItem(source: SandboxAppointment, state: FakeComposeState, mailboxVersion: string): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    itemType: source.kind,
+    subject: getter(() => state.subject),
+    start: getter(() => new Date(state.start)),
+    end: getter(() => new Date(state.end)),
+    location: getter(() => state.location),
+    requiredAttendees: getter(() => state.requiredAttendees.map(details)),
+    optionalAttendees: getter(() => state.optionalAttendees.map(details)),
+    // Shown for every version: the add-in feature-detects it and infers the flag from the times where it is missing.
+    isAllDayEvent: getter(() => state.isAllDay),
+    body: {
+      getAsync: (coercionType: string, ...rest: unknown[]) => {
+        const args = [coercionType, ...rest];
+        if (coercionType === 'html') succeed(args, source.bodyHtml);
+        else if (coercionType === 'text') succeed(args, htmlToText(source.bodyHtml));
+        else fail(args, 'InvalidCoercionType', `Unsupported coercion type ${coercionType}`, 9000);
+      },
+    },
+  };
+  // The organizer value has no recipientType in the organizer's form (Office.Organizer docs).
+  if (compareVersions('1.7', mailboxVersion) <= 0) {
+    item.organizer = { getAsync: (...args: unknown[]) => succeed(args, { emailAddress: state.organizer.address, displayName: state.organizer.name ?? state.organizer.address }) };
+  }
+  if (compareVersions('1.8', mailboxVersion) <= 0) {
+    item.getItemIdAsync = (...args: unknown[]) => {
+      if (state.saved) succeed(args, state.itemId);
+      // Office documents the error name (ItemNotSaved), not a number; the add-in goes by the name.
+      else fail(args, 'ItemNotSaved', 'The ID can\'t be retrieved until the item is saved.', 9000);
+    };
+  }
+  if (source.iCalUId !== undefined) item.iCalUId = source.iCalUId;
+  return item;
+}
+
+function composeStateOf(source: SandboxAppointment, unsaved: boolean): FakeComposeState {
+  return {
+    itemId: source.itemId,
+    saved: !unsaved,
+    subject: source.subject,
+    start: new Date(source.start),
+    end: new Date(source.end),
+    location: source.location,
+    organizer: { ...source.organizer },
+    requiredAttendees: source.requiredAttendees.map((a) => ({ ...a })),
+    optionalAttendees: source.optionalAttendees.map((a) => ({ ...a })),
+    isAllDay: source.isAllDay,
+  };
+}
+
 export interface FakeOfficeHandle {
   /** Assign to `window.Office` (the cast is the boundary between this subset and the full Office.js typing). */
   office: typeof Office;
   /** Selects another item (null = nothing selected) and fires ItemChanged, as a pinned task pane sees it. */
-  setItem(item: SandboxItem | null): void;
+  setItem(item: SandboxItem | null, options?: FakeItemOptions): void;
+  /** The organizer's form of the open appointment, or null (edit it to simulate typing in the form). */
+  composeState(): FakeComposeState | null;
+  /** The user saves the meeting in the organizer's form: from now on getItemIdAsync gives its id. No event fires, as in Outlook. */
+  saveItem(): void;
+  /** The host fires ItemChanged for the same item (a pane that should re-read what is open). */
+  fireItemChanged(): void;
   setTheme(theme: FakeTheme): void;
   setUser(user: FakeUser): void;
   /** Number of live host handlers per event type (tests check the pane registers once). */
@@ -186,8 +277,20 @@ export function createFakeOffice(options: FakeOfficeOptions = {}): FakeOfficeHan
     for (const handler of [...(handlers.get(eventType) ?? [])]) setTimeout(() => handler({ type: eventType, ...args }), 0);
   };
 
+  let compose: FakeComposeState | null = null;
+  const open = (source: SandboxItem | null | undefined, itemOptions: FakeItemOptions): Record<string, unknown> | null => {
+    compose = null;
+    if (!source) return null;
+    if (source.kind === 'appointment' && itemOptions.appointmentForm === 'compose') {
+      const state = composeStateOf(source, itemOptions.unsaved === true);
+      compose = state;
+      return buildComposeItem(source, state, mailboxVersion);
+    }
+    return buildItem(source, session, () => session);
+  };
+
   const mailbox = {
-    item: options.item ? buildItem(options.item, session, () => session) : null,
+    item: open(options.item, options),
     userProfile: { displayName: user.displayName, emailAddress: user.email, timeZone, accountType: 'office365' },
     diagnostics: { hostName: 'OutlookWebApp', hostVersion: '16.0.sandbox', OWAView: 'ThreeColumns' },
     addHandlerAsync: (eventType: string, handler: Handler, ...rest: unknown[]) => {
@@ -240,9 +343,16 @@ export function createFakeOffice(options: FakeOfficeOptions = {}): FakeOfficeHan
   return {
     // Why the cast: the fake implements the Read-mode subset the add-in uses, not the whole Office.js surface.
     office: fake as unknown as typeof Office,
-    setItem(item) {
+    setItem(item, itemOptions = {}) {
       session += 1;
-      mailbox.item = item ? buildItem(item, session, () => session) : null;
+      mailbox.item = open(item, itemOptions);
+      fire(FAKE_ENUMS.EventType.ItemChanged, {});
+    },
+    composeState: () => compose,
+    saveItem() {
+      if (compose !== null) compose.saved = true;
+    },
+    fireItemChanged() {
       fire(FAKE_ENUMS.EventType.ItemChanged, {});
     },
     setTheme(next) {

@@ -8,9 +8,9 @@ import { OfficeMockObject } from 'office-addin-mock';
 // dependency chain that Jest's CommonJS runtime cannot load; serve the enum from its own self-contained file.
 jest.mock('office-addin-manifest', () => jest.requireActual('office-addin-manifest/lib/officeApp'));
 import { Email, convertAttachment } from '../../addin/office/email';
-import { Meeting, looksAllDay, resolveTimeZone } from '../../addin/office/meeting';
+import { looksAllDay, resolveTimeZone, type Meeting, type MeetingLoad } from '../../addin/office/meeting';
 import { onItemChanged, onThemeChanged, resetEventChannels } from '../../addin/office/events';
-import { readOpenItem, readUserProfile } from '../../addin/office/host';
+import { readOpenItem, readUserProfile, type OpenAppointment } from '../../addin/office/host';
 import { compareVersions, isSetSupported, supports } from '../../addin/office/requirements';
 import { luminance, readOfficeTheme, themeFromColours } from '../../addin/office/theme';
 
@@ -225,48 +225,234 @@ function appointmentSeed(overrides: Seed = {}): Seed {
   };
 }
 
+function openAppointment(): OpenAppointment {
+  const open = readOpenItem();
+  if (open.kind !== 'appointment') throw new Error(`expected appointment, got ${open.kind}`);
+  return open;
+}
+
+async function loadReady(): Promise<Meeting> {
+  const loaded = await openAppointment().loadMeeting();
+  if (loaded.status !== 'ready') throw new Error(`expected a ready meeting, got ${loaded.status}`);
+  return loaded.meeting;
+}
+
 describe('Meeting (Read mode appointment)', () => {
-  it('uses the item id as groupware key when the host exposes no iCalUId, and lists attendees without the organizer', () => {
+  it('uses the item id as groupware key when the host exposes no iCalUId, and lists attendees without the organizer', async () => {
     install(appointmentSeed());
-    const open = readOpenItem();
-    if (open.kind !== 'appointment') throw new Error(`expected appointment, got ${open.kind}`);
-    const m = open.meeting.snapshot;
-    expect(m.groupwareItemId).toBe('AAMkAD-meeting-1');
-    expect(m.groupwareItemIdSource).toBe('itemId');
-    expect(m.start).toBe('2026-11-24T13:00:00.000Z');
-    expect(m.location).toBe('Teams');
-    expect(m.timeZone).toBe('Europe/Berlin');
-    expect(m.isAllDay).toBe(false);
-    expect(open.meeting.attendees()).toEqual([
+    const open = openAppointment();
+    expect(open.form).toBe('read');
+    expect(open.key).toBe('AAMkAD-meeting-1');
+    const meeting = await loadReady();
+    expect(JSON.parse(JSON.stringify(meeting.snapshot))).toEqual({
+      itemId: 'AAMkAD-meeting-1',
+      subject: 'Pump line review',
+      organizer: { address: 'anna.berger@contoso.example', name: 'Anna Berger' },
+      requiredAttendees: [
+        { address: 'anna.berger@contoso.example', name: 'Anna Berger' },
+        { address: 'julia.hoffmann@hoffmann-maschinenbau.example', name: 'Julia Hoffmann' },
+      ],
+      optionalAttendees: [
+        { address: 'Julia.Hoffmann@hoffmann-maschinenbau.example', name: 'dup' },
+        { address: 'ceo@hoffmann-maschinenbau.example', name: 'CEO' },
+      ],
+      start: '2026-11-24T13:00:00.000Z',
+      end: '2026-11-24T14:00:00.000Z',
+      location: 'Teams',
+      groupwareItemId: 'AAMkAD-meeting-1',
+      groupwareItemIdSource: 'itemId',
+      isAllDay: false,
+      timeZone: 'Europe/Berlin',
+    });
+    expect(meeting.attendees()).toEqual([
       { address: 'julia.hoffmann@hoffmann-maschinenbau.example', name: 'Julia Hoffmann', type: 'required' },
       { address: 'ceo@hoffmann-maschinenbau.example', name: 'CEO', type: 'optional' },
     ]);
-    expect(open.meeting.participantAddresses()).toEqual([
+    expect(meeting.participantAddresses()).toEqual([
       'anna.berger@contoso.example',
       'julia.hoffmann@hoffmann-maschinenbau.example',
       'ceo@hoffmann-maschinenbau.example',
     ]);
   });
 
-  it('prefers an iCalUId the host exposes', () => {
+  it('reads Read mode once: loading again gives the same meeting', async () => {
+    install(appointmentSeed());
+    const open = openAppointment();
+    const first = await open.loadMeeting();
+    await expect(open.loadMeeting()).resolves.toBe(first);
+  });
+
+  it('prefers an iCalUId the host exposes', async () => {
     install(appointmentSeed({ iCalUId: '040000008200E00074C5B7101A82E008' }));
-    const meeting = (readOpenItem() as { meeting: Meeting }).meeting;
+    const meeting = await loadReady();
     expect(meeting.snapshot.groupwareItemId).toBe('040000008200E00074C5B7101A82E008');
     expect(meeting.snapshot.groupwareItemIdSource).toBe('iCalUId');
   });
 
-  it('infers all-day meetings from midnight-to-midnight in the user zone', () => {
+  it('infers all-day meetings from midnight-to-midnight in the user zone', async () => {
     expect(looksAllDay('2026-11-23T23:00:00Z', '2026-11-24T23:00:00Z', 'Europe/Berlin')).toBe(true);
     expect(looksAllDay('2026-11-24T00:00:00Z', '2026-11-25T00:00:00Z', 'Europe/Berlin')).toBe(false);
     expect(looksAllDay('2026-11-24T00:00:00Z', '2026-11-24T12:00:00Z', 'UTC')).toBe(false);
     install(appointmentSeed({ start: new Date('2026-11-23T23:00:00Z'), end: new Date('2026-11-25T23:00:00Z') }));
-    expect((readOpenItem() as { meeting: Meeting }).meeting.snapshot.isAllDay).toBe(true);
+    expect((await loadReady()).snapshot.isAllDay).toBe(true);
   });
 
   it('falls back to the browser zone when Outlook reports a Windows zone name', () => {
     expect(resolveTimeZone('W. Europe Standard Time')).toBe('Europe/Berlin');
     expect(resolveTimeZone('Not A Zone')).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
     expect(resolveTimeZone('America/New_York')).toBe('America/New_York');
+  });
+});
+
+type Callback = (result: unknown) => void;
+/** An Office getAsync that answers like the host: options are optional, the callback comes last. */
+const answers = (value: unknown) => ({ getAsync: jest.fn((...args: unknown[]) => (args[args.length - 1] as Callback)({ status: 'succeeded', value })) });
+const fails = (name: string, message = 'failed') => ({
+  getAsync: jest.fn((...args: unknown[]) => (args[args.length - 1] as Callback)({ status: 'failed', error: { name, message, code: 9000 } })),
+});
+const idAnswer = (outcome: { id: string } | { error: string }) =>
+  jest.fn((...args: unknown[]) => {
+    const callback = args[args.length - 1] as Callback;
+    if ('id' in outcome) callback({ status: 'succeeded', value: outcome.id });
+    else callback({ status: 'failed', error: { name: outcome.error, message: 'no id', code: 9000 } });
+  });
+
+/** The organizer's form (AppointmentCompose): getAsync objects, getItemIdAsync, no itemId property. */
+function composeSeed(overrides: Seed = {}): Seed {
+  return {
+    itemType: 'appointment',
+    subject: answers('Pump line review (draft)'),
+    start: answers(new Date('2026-11-24T13:00:00Z')),
+    end: answers(new Date('2026-11-24T14:30:00Z')),
+    location: answers('Room 4.12'),
+    requiredAttendees: answers([
+      { emailAddress: 'julia.hoffmann@hoffmann-maschinenbau.example', displayName: 'Julia Hoffmann' },
+      { emailAddress: 'anna.berger@contoso.example', displayName: 'Anna Berger' },
+    ]),
+    optionalAttendees: answers([{ emailAddress: 'ceo@hoffmann-maschinenbau.example', displayName: 'CEO' }]),
+    organizer: answers({ emailAddress: 'anna.berger@contoso.example', displayName: 'Anna Berger (organizer)' }),
+    getItemIdAsync: idAnswer({ id: 'AAMkAD-meeting-compose' }),
+    ...overrides,
+  };
+}
+
+async function loadCompose(): Promise<MeetingLoad> {
+  const open = openAppointment();
+  expect(open.form).toBe('compose');
+  return open.loadMeeting();
+}
+
+describe("Meeting in the organizer's form (AppointmentCompose)", () => {
+  it('reads subject, times, location, attendees, organizer and id through getAsync / getItemIdAsync', async () => {
+    install(composeSeed());
+    const open = openAppointment();
+    expect(open.form).toBe('compose');
+    expect(open.key).toMatch(/^compose:/);
+    const meeting = await loadReady();
+    // Plain data: no mock internals in what is sent to the relay.
+    expect(JSON.parse(JSON.stringify(meeting.snapshot))).toEqual({
+      itemId: 'AAMkAD-meeting-compose',
+      subject: 'Pump line review (draft)',
+      organizer: { address: 'anna.berger@contoso.example', name: 'Anna Berger (organizer)' },
+      requiredAttendees: [
+        { address: 'julia.hoffmann@hoffmann-maschinenbau.example', name: 'Julia Hoffmann' },
+        { address: 'anna.berger@contoso.example', name: 'Anna Berger' },
+      ],
+      optionalAttendees: [{ address: 'ceo@hoffmann-maschinenbau.example', name: 'CEO' }],
+      start: '2026-11-24T13:00:00.000Z',
+      end: '2026-11-24T14:30:00.000Z',
+      location: 'Room 4.12',
+      groupwareItemId: 'AAMkAD-meeting-compose',
+      groupwareItemIdSource: 'itemId',
+      isAllDay: false,
+      timeZone: 'Europe/Berlin',
+    });
+    expect(meeting.attendees()).toEqual([
+      { address: 'julia.hoffmann@hoffmann-maschinenbau.example', name: 'Julia Hoffmann', type: 'required' },
+      { address: 'ceo@hoffmann-maschinenbau.example', name: 'CEO', type: 'optional' },
+    ]);
+    expect(meeting.participantAddresses(['anna.berger@contoso.example'])).toEqual(['julia.hoffmann@hoffmann-maschinenbau.example', 'ceo@hoffmann-maschinenbau.example']);
+  });
+
+  it('re-reads the form on every load (the user may have edited or saved it)', async () => {
+    const seed = composeSeed();
+    install(seed);
+    const open = openAppointment();
+    await open.loadMeeting();
+    await open.loadMeeting();
+    expect((seed.subject as { getAsync: jest.Mock }).getAsync).toHaveBeenCalledTimes(2);
+    expect(seed.getItemIdAsync as jest.Mock).toHaveBeenCalledTimes(2);
+  });
+
+  it('takes the organizer from the user profile when organizer.getAsync is unavailable (below Mailbox 1.7) or fails', async () => {
+    const organizer = answers({ emailAddress: 'someone@else.example', displayName: 'Not asked' });
+    install(composeSeed({ organizer }), { mailboxVersion: '1.6' });
+    const below = await loadCompose();
+    expect(organizer.getAsync).not.toHaveBeenCalled();
+    expect(below.status === 'needs-save' && below.details.organizer).toEqual({ address: 'anna.berger@contoso.example', name: 'Anna Berger' });
+
+    install(composeSeed({ organizer: fails('GenericResponseError') }));
+    expect((await loadReady()).snapshot.organizer).toEqual({ address: 'anna.berger@contoso.example', name: 'Anna Berger' });
+  });
+
+  it('uses isAllDayEvent.getAsync where the host has it, else infers the flag from the times', async () => {
+    install(composeSeed({ isAllDayEvent: answers(true) }));
+    expect((await loadReady()).snapshot.isAllDay).toBe(true);
+    install(composeSeed({ start: answers(new Date('2026-11-23T23:00:00Z')), end: answers(new Date('2026-11-24T23:00:00Z')) }));
+    expect((await loadReady()).snapshot.isAllDay).toBe(true);
+  });
+
+  it('asks for a save when the meeting is new and unsaved (ItemNotSaved), and keeps the details to show', async () => {
+    install(composeSeed({ getItemIdAsync: idAnswer({ error: 'ItemNotSaved' }) }));
+    const loaded = await loadCompose();
+    expect(loaded.status).toBe('needs-save');
+    if (loaded.status !== 'needs-save') throw new Error('unreachable');
+    expect(loaded.reason).toBe('not-saved');
+    expect(loaded.details).toMatchObject({ subject: 'Pump line review (draft)', location: 'Room 4.12', start: '2026-11-24T13:00:00.000Z' });
+    expect(loaded.details).not.toHaveProperty('groupwareItemId');
+  });
+
+  it('treats an empty id as unsaved too', async () => {
+    install(composeSeed({ getItemIdAsync: idAnswer({ id: '' }) }));
+    await expect(loadCompose()).resolves.toMatchObject({ status: 'needs-save', reason: 'not-saved' });
+  });
+
+  it('does not call getItemIdAsync below Mailbox 1.8 and says the id is unavailable', async () => {
+    const getItemIdAsync = idAnswer({ id: 'would-be-id' });
+    install(composeSeed({ getItemIdAsync }), { mailboxVersion: '1.7' });
+    await expect(loadCompose()).resolves.toMatchObject({ status: 'needs-save', reason: 'id-unavailable' });
+    expect(getItemIdAsync).not.toHaveBeenCalled();
+  });
+
+  it('never saves the meeting to get an id (saving can send updates to attendees)', async () => {
+    const saveAsync = jest.fn();
+    install(composeSeed({ getItemIdAsync: idAnswer({ error: 'ItemNotSaved' }), saveAsync }));
+    await loadCompose();
+    expect(saveAsync).not.toHaveBeenCalled();
+  });
+
+  it('rejects with the host error when a field cannot be read, or getItemIdAsync fails otherwise', async () => {
+    install(composeSeed({ subject: fails('GenericResponseError', 'boom') }));
+    await expect(loadCompose()).rejects.toMatchObject({ name: 'GenericResponseError', message: 'boom' });
+    install(composeSeed({ getItemIdAsync: idAnswer({ error: 'InternalServerError' }) }));
+    await expect(loadCompose()).rejects.toMatchObject({ name: 'InternalServerError' });
+  });
+
+  it('keeps the key for the same form, and changes it on ItemChanged so the pane re-reads', async () => {
+    const mock = install(composeSeed());
+    const first = readOpenItem().key;
+    expect(readOpenItem().key).toBe(first);
+    await onItemChanged(jest.fn());
+    handlers.get('olkItemSelectedChanged')![0]({ type: 'olkItemSelectedChanged' });
+    const afterEvent = readOpenItem().key;
+    expect(afterEvent).not.toBe(first);
+    (mock as unknown as { context: { mailbox: { item: unknown } } }).context.mailbox.item = composeSeed();
+    expect(readOpenItem().key).not.toBe(afterEvent);
+  });
+
+  it('leaves a message being written alone (not an appointment)', () => {
+    install({ itemType: 'message', subject: answers('Draft'), to: answers([]) });
+    expect(readOpenItem()).toEqual({ kind: 'none', key: '' });
   });
 });
 
