@@ -15,6 +15,8 @@ import type { RelayServices } from './server';
 import { createC4cSidebarAdapter } from './sidebar/c4c-adapter';
 import type { SidebarC4c } from './sidebar/ports';
 import { createSidebarService } from './sidebar/service';
+import { createICalUidResolver } from './sidebar/meeting-key';
+import { openMailbox } from './mailbox';
 import { createStore, type Store } from './store';
 import { HttpError } from './http/errors';
 import { timed } from './http/timing';
@@ -66,7 +68,12 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     },
   });
 
-  const service = createSidebarService({ store, c4cFor });
+  const resolveICalUid = createICalUidResolver({
+    accessFor: (organizationId, userId) => store.mailboxAccess.accessFor(organizationId, userId),
+    open: (address, access) => openMailbox(address, access, sandbox?.mailboxOptions),
+    logger: services.logger,
+  });
+  const service = createSidebarService({ store, c4cFor, resolveICalUid });
   const api = sidebarRoutes({ requireUser: userGuard, store, service, c4cFor });
 
   const clientConfig: RelayClientConfig = {

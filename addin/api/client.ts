@@ -131,8 +131,11 @@ export class RelayClient {
     return this.call({ method: 'POST', path: SIDEBAR_ROUTES.createAppointment, body, response: CreateAppointmentResponseSchema, signal });
   }
 
-  async appointmentStatus(groupwareItemId: string, signal?: AbortSignal): Promise<AppointmentStatus> {
-    return this.call({ method: 'GET', path: SIDEBAR_ROUTES.appointmentStatus, query: { groupwareItemId }, response: AppointmentStatusSchema, signal });
+  /** By the meeting's key; with source 'itemId' the relay looks the iCalendar UID up in the mailbox. */
+  async appointmentStatus(key: string | { groupwareItemId: string; groupwareItemIdSource?: 'iCalUId' | 'itemId' }, signal?: AbortSignal): Promise<AppointmentStatus> {
+    const query: Record<string, string> = typeof key === 'string' ? { groupwareItemId: key } : { groupwareItemId: key.groupwareItemId };
+    if (typeof key !== 'string' && key.groupwareItemIdSource !== undefined) query.groupwareItemIdSource = key.groupwareItemIdSource;
+    return this.call({ method: 'GET', path: SIDEBAR_ROUTES.appointmentStatus, query, response: AppointmentStatusSchema, signal });
   }
 
   async me(signal?: AbortSignal): Promise<Me> {

@@ -186,7 +186,7 @@ function MeetingRecords({ loaded, client, ownAddress, onCheckAgain }: { loaded: 
   const [state, retry, update] = useLoad<MeetingData>(async (signal) => {
     const [search, status] = await Promise.all([
       addresses.length > 0 ? client.search(addresses, signal) : Promise.resolve<SearchResponse>({ results: [], suggestion: {} }),
-      meeting !== null ? client.appointmentStatus(meeting.snapshot.groupwareItemId, signal) : Promise.resolve(null),
+      meeting !== null ? client.appointmentStatus({ groupwareItemId: meeting.snapshot.groupwareItemId, groupwareItemIdSource: meeting.snapshot.groupwareItemIdSource }, signal) : Promise.resolve(null),
     ]);
     return { search, status };
   }, meeting?.itemId ?? '');

@@ -111,6 +111,7 @@ export function buildAppointmentRequest(
   const start = meeting.start ?? new Date().toISOString();
   return {
     groupwareItemId: meeting.groupwareItemId,
+    groupwareItemIdSource: meeting.groupwareItemIdSource,
     subject: meeting.subject,
     start,
     end: meeting.end ?? start,

@@ -77,8 +77,8 @@ export function sidebarRoutes(options: SidebarRoutesOptions): Router {
   }));
 
   router.get('/sidebar/appointments/status', handle(async (req) => {
-    const { groupwareItemId } = AppointmentStatusQuerySchema.parse(req.query);
-    return { body: await service.appointmentStatus(await userOf(req), groupwareItemId) };
+    const { groupwareItemId, groupwareItemIdSource } = AppointmentStatusQuerySchema.parse(req.query);
+    return { body: await service.appointmentStatus(await userOf(req), groupwareItemId, groupwareItemIdSource) };
   }));
 
   router.post('/sidebar/appointments', handle(async (req) => {

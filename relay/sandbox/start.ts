@@ -12,7 +12,8 @@ import type { Logger } from '../log';
 import type { RelayServices } from '../server';
 import { createStore, type Store } from '../store';
 import { SandboxTokenRequestSchema, type SandboxItem, type SandboxTokenResponse, type SandboxUser } from '../../shared/api/sandbox';
-import { DEMO_ADDIN_CLIENT_ID, DEMO_ORG_NAME, DEMO_TENANT_ID, DEMO_USERS } from '../../test/emulators/demo-identities';
+import { DEMO_ADDIN_CLIENT_ID, DEMO_EWS_SERVICE_ACCOUNT, DEMO_ORG_NAME, DEMO_TENANT_ID, DEMO_USERS } from '../../test/emulators/demo-identities';
+import type { OpenMailboxOptions } from '../mailbox';
 import { startC4cEmulator, type C4cEmulator } from '../../test/emulators/c4c';
 import { startEntraEmulator, type EntraEmulator } from '../../test/emulators/entra';
 import { startExchangeEmulator, type ExchangeEmulator } from '../../test/emulators/exchange';
@@ -36,6 +37,8 @@ export interface Sandbox {
   entraAuthorityHost: string;
   entraCaPem: string;
   connectSources: string[];
+  /** Options for opening the emulator's mailboxes (none needed today: its EWS endpoint is plain http on loopback). */
+  mailboxOptions?: OpenMailboxOptions;
   adjustConfig(config: RelayConfig): RelayConfig;
   seedRelay(services: RelayServices): Promise<void>;
   routes(store: Store): Router;
@@ -89,7 +92,7 @@ function toSandboxItem(item: StoredItem): SandboxItem | undefined {
       organizer: event.organizer,
       requiredAttendees: event.attendees.filter((a) => a.type === 'required').map(({ address, name }) => ({ address, name })),
       optionalAttendees: event.attendees.filter((a) => a.type === 'optional').map(({ address, name }) => ({ address, name })),
-      iCalUId: event.iCalUid,
+      // No iCalUId: Outlook's Read mode does not expose it, so the relay reads it from the mailbox (as in production).
       isAllDay: event.isAllDay,
       timeZone: event.timeZone,
     };
@@ -141,6 +144,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         authKind: 'basic',
         username: SANDBOX_C4C_USER.username,
         password: SANDBOX_C4C_USER.password,
+      });
+      // The demo organization reaches its mailboxes through EWS impersonation, as an on-premises deployment would.
+      await store.mailboxAccess.set(organization.id, {
+        kind: 'ews-impersonation',
+        ewsUrl: exchange.ewsUrl,
+        username: DEMO_EWS_SERVICE_ACCOUNT.username,
+        password: DEMO_EWS_SERVICE_ACCOUNT.password,
       });
     },
 

@@ -24,6 +24,7 @@ import { HttpError } from '../http/errors';
 import type { Ledger, LedgerEntry, Store } from '../store';
 import { buildAppointment, type AppointmentParty } from './appointment-activity';
 import { RELATED_ITEM_TYPE_CODES } from './c4c-codes';
+import type { ICalUidResolver } from './meeting-key';
 import { buildEmailActivity, normalizeAddress, type ResolvedParty } from './email-activity';
 import type { AddressMatches, C4cIds, SidebarC4c } from './ports';
 
@@ -42,6 +43,8 @@ export interface SidebarServiceOptions {
   claimLeaseMs?: number;
   /** How long a second request waits for a claim held by another request before answering "in progress". */
   waitForClaimMs?: number;
+  /** Reads a meeting's iCalendar UID from the user's mailbox when the add-in could only send the item id. */
+  resolveICalUid?: ICalUidResolver;
 }
 
 const SIMPLE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -101,6 +104,17 @@ export function createSidebarService(options: SidebarServiceOptions) {
   // slow create is never taken over by a second claimant; after a crash the claim lapses after this long.
   const leaseMs = options.claimLeaseMs ?? 300_000;
   const waitMs = options.waitForClaimMs ?? 20_000;
+
+  /** The meeting's exactly-once key: its iCalendar UID, read from the mailbox when only the item id was sent. */
+  async function meetingKey(user: SidebarUser, groupwareItemId: string, source: 'iCalUId' | 'itemId' | undefined): Promise<string> {
+    if (source !== 'itemId' || options.resolveICalUid === undefined) return groupwareItemId;
+    const uid = await options.resolveICalUid(user, groupwareItemId);
+    if (uid === undefined || uid === groupwareItemId) return groupwareItemId;
+    // Created earlier under the item id (the mailbox could not be read then, e.g. an item not yet on the server):
+    // keep that key, or the same meeting would be created a second time under its UID.
+    const earlier = await store.appointmentCreates.get(user.organizationId, groupwareItemId);
+    return earlier !== undefined && earlier.status !== 'failed' ? groupwareItemId : uid;
+  }
 
   async function displayNameOf(organizationId: string, userId: string | null): Promise<string | undefined> {
     if (!userId) return undefined;
@@ -244,8 +258,9 @@ export function createSidebarService(options: SidebarServiceOptions) {
       return { status: 'saved', objectId: ids.objectId, id: ids.id, c4cUrl: c4c.recordUrl('email', ids.objectId, ids.id), alreadySaved: existed };
     },
 
-    async appointmentStatus(user: SidebarUser, groupwareItemId: string): Promise<AppointmentStatus> {
+    async appointmentStatus(user: SidebarUser, itemKey: string, source?: 'iCalUId' | 'itemId'): Promise<AppointmentStatus> {
       const c4c = await options.c4cFor(user.organizationId);
+      const groupwareItemId = await meetingKey(user, itemKey, source);
       const known = await recordStatus(store.appointmentCreates, user, groupwareItemId, 'appointment', c4c, () => c4c.findAppointment(groupwareItemId));
       if (known.state !== 'done') return { status: known.state === 'pending' ? 'creating' : 'not-created' };
       return { status: 'created', objectId: known.objectId, id: known.id, c4cUrl: known.c4cUrl, createdAt: known.at, createdBy: known.by };
@@ -253,7 +268,7 @@ export function createSidebarService(options: SidebarServiceOptions) {
 
     async createAppointment(user: SidebarUser, request: CreateAppointmentRequest): Promise<CreateAppointmentResponse> {
       const c4c = await options.c4cFor(user.organizationId);
-      const key = request.groupwareItemId;
+      const key = await meetingKey(user, request.groupwareItemId, request.groupwareItemIdSource);
       const { ids, existed } = await once(
         store.appointmentCreates,
         user,
@@ -277,7 +292,7 @@ export function createSidebarService(options: SidebarServiceOptions) {
             else mainContactPartyId = partyId;
           }
           const owner = parties.get(normalizeAddress(user.email));
-          const body = buildAppointment(request, {
+          const body = buildAppointment({ ...request, groupwareItemId: key }, {
             parties: appointmentParties,
             mainAccountPartyId,
             mainContactPartyId,

@@ -268,6 +268,8 @@ export const CreateAppointmentRequestSchema = z
   .object({
     /** iCalendar UID when the host exposes it, else the EWS item id: the exactly-once key. */
     groupwareItemId: z.string().min(1).max(2048),
+    /** 'itemId' when `groupwareItemId` is the mailbox item id: the relay then reads the UID from the mailbox if it can. */
+    groupwareItemIdSource: z.enum(['iCalUId', 'itemId']).optional(),
     subject: z.string().max(SUBJECT_MAX),
     start: InstantSchema,
     end: InstantSchema,
@@ -295,7 +297,7 @@ export const CreateAppointmentResponseSchema = z.object({
 export type CreateAppointmentResponse = z.infer<typeof CreateAppointmentResponseSchema>;
 
 // GET /api/sidebar/appointments/status?groupwareItemId=
-export const AppointmentStatusQuerySchema = z.object({ groupwareItemId: z.string().min(1).max(2048) });
+export const AppointmentStatusQuerySchema = z.object({ groupwareItemId: z.string().min(1).max(2048), groupwareItemIdSource: z.enum(['iCalUId', 'itemId']).optional() });
 export const AppointmentStatusSchema = z.object({
   status: z.enum(['not-created', 'creating', 'created']),
   objectId: ObjectIdSchema.optional(),

@@ -46,7 +46,7 @@ it('keeps the consent working across token rotation', async () => {
 
   const open = async (): Promise<Mailbox> => {
     const access = await store.mailboxAccess.accessFor(org.id, user.id);
-    if (!access) throw new Error('no stored access');
+    if (access?.kind !== 'graph-delegated') throw new Error('no stored delegated access');
     const mailbox = openGraphMailbox(ANNA, access, bed.options());
     opened.push(mailbox);
     return mailbox;

@@ -291,6 +291,36 @@ describe('quick-create and meetings', () => {
     expect(status.body.status).toBe('created');
   });
 
+  it('keys a meeting by its iCalendar UID read from each mailbox, so organizer and attendee copies create one', async () => {
+    const store = env.sandbox.exchange.store;
+    const event = env.sandbox.exchange.control.user.createEvent(ANNA.email, {
+      subject: 'Roadmap sync',
+      start: '2026-12-03T10:00:00Z',
+      end: '2026-12-03T11:00:00Z',
+      timeZone: 'W. Europe Standard Time',
+      isAllDay: false,
+      attendees: [{ address: MARCO.email, name: MARCO.displayName, type: 'required', response: 'none' }],
+      sensitivity: 'normal',
+      categories: [],
+    });
+    const marcoCopy = store.meetingCopies(event.iCalUid).find((c) => c.mailbox === MARCO.email.toLowerCase());
+    expect(marcoCopy).toBeDefined();
+    const base = { subject: 'Roadmap sync', start: '2026-12-03T10:00:00.000Z', end: '2026-12-03T11:00:00.000Z', timeZone: 'Europe/Berlin', isAllDay: false, organizer: { address: ANNA.email }, attendees: [{ address: MARCO.email, type: 'required' }], groupwareItemIdSource: 'itemId' };
+    const [fromAnna, fromMarco] = await Promise.all([
+      call('/api/sidebar/appointments', { token: await env.tokenFor(ANNA.oid), body: { ...base, groupwareItemId: event.id } }),
+      call('/api/sidebar/appointments', { token: await env.tokenFor(MARCO.oid), body: { ...base, groupwareItemId: marcoCopy!.event.id } }),
+    ]);
+    expect([fromAnna.status, fromMarco.status].sort()).toEqual([200, 201]);
+    expect(env.sandbox.c4c.control.list('AppointmentCollection').filter((r) => r.GroupwareItemID === event.iCalUid)).toHaveLength(1);
+    const status = await call(`/api/sidebar/appointments/status?groupwareItemId=${encodeURIComponent(marcoCopy!.event.id)}&groupwareItemIdSource=itemId`, { token: await env.tokenFor(MARCO.oid) });
+    expect(status.body.status).toBe('created');
+
+    // An id the mailbox does not know (e.g. not yet synced to the server) falls back to the item id itself.
+    const unknown = await call('/api/sidebar/appointments', { token: await env.tokenFor(ANNA.oid), body: { ...base, subject: 'Offline draft', groupwareItemId: 'AAMkUnknownItem=' } });
+    expect(unknown.status).toBe(201);
+    expect(env.sandbox.c4c.control.list('AppointmentCollection').filter((r) => r.GroupwareItemID === 'AAMkUnknownItem=')).toHaveLength(1);
+  });
+
   it('creates a meeting whose main contact is a lead, referencing the lead instead of failing', async () => {
     const token = await env.tokenFor(ANNA.oid);
     const lukas = 'lukas.kessler@kessler-automation.example';
