@@ -2,13 +2,20 @@
  * Graph backend behaviours against the Entra + Exchange emulators with real msal-node and the real Graph SDK:
  * access classification, delegated refresh-token rotation, delta per resource (paging, created/updated/deleted,
  * calendar window, rejected cursors), throttling (429 with Retry-After, inside $batch, bounded), the per-mailbox
- * concurrency limit, $batch size, immutable ids, extended properties, categories, and "never notify attendees".
+ * concurrency limit, $batch size, immutable ids, extended properties, categories, and "never notify attendees";
+ * dropped connections (reads resent, creates never), 401 for app-only vs delegated access, 503 with Retry-After.
  */
 import { randomUUID } from 'node:crypto';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { ServerError } from '@azure/msal-node';
 import { openGraphMailbox, type GraphMailboxOptions } from '../../relay/mailbox/graph';
+import { errorFromException, GraphMailboxError, needsReauthorization } from '../../relay/mailbox/graph/errors';
+import { isReplayable } from '../../relay/mailbox/graph/middleware';
 import { CursorRejectedError, MailboxError, type Mailbox, type MailboxAccess } from '../../relay/mailbox/types';
 import { startGraphTestbed, TESTBED_TENANT, type GraphTestbed } from '../emulators/exchange/graph/testbed';
 import { generateBulkItems } from '../emulators/exchange/demo-data';
+import { generateLoopbackTls } from '../emulators/entra/tls';
 
 let bed: GraphTestbed;
 const ANNA = 'anna@contoso.example';
@@ -301,5 +308,236 @@ describe('items', () => {
       { displayName: 'SAP Cloud for Customer', color: 'preset2' },
       { displayName: 'SAP Follow-up', color: 'preset9' },
     ]);
+  });
+});
+
+/**
+ * An HTTPS proxy in front of the Graph emulator for what its fault rules cannot express: a 503 that carries
+ * Retry-After, and a response lost after the server executed the request. `decide` sees every request; returning
+ * undefined forwards it unchanged.
+ */
+type ProxyAction = { reply: { status: number; headers?: Record<string, string>; body?: unknown } } | { loseResponse: true } | undefined;
+
+interface FaultProxy {
+  graphBaseUrl: string;
+  caPem: string;
+  seen: { method: string; path: string }[];
+  close(): Promise<void>;
+}
+
+async function startFaultProxy(decide: (method: string, path: string) => ProxyAction): Promise<FaultProxy> {
+  const tls = await generateLoopbackTls();
+  const target = new URL(bed.exchange.graphBaseUrl);
+  const seen: { method: string; path: string }[] = [];
+  const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const method = req.method ?? 'GET';
+      const path = req.url ?? '/';
+      seen.push({ method, path });
+      const action = decide(method, path);
+      if (action && 'reply' in action) {
+        res.writeHead(action.reply.status, { 'Content-Type': 'application/json', ...action.reply.headers });
+        res.end(action.reply.body === undefined ? undefined : JSON.stringify(action.reply.body));
+        return;
+      }
+      const upstream = https.request(
+        // The Host header stays the proxy's, so links the emulator builds (nextLink, deltaLink) lead back through it.
+        { host: target.hostname, port: target.port, path, method, headers: req.headers, ca: bed.exchange.caPem },
+        (up) => {
+          const body: Buffer[] = [];
+          up.on('data', (c: Buffer) => body.push(c));
+          up.on('end', () => {
+            if (action && 'loseResponse' in action) {
+              // The server did the work; the client never hears about it.
+              req.socket.destroy();
+              return;
+            }
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(Buffer.concat(body));
+          });
+        },
+      );
+      upstream.on('error', () => req.socket.destroy());
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    graphBaseUrl: `https://127.0.0.1:${port}`,
+    // The client talks to the proxy only (msal reaches the Entra emulator with its own trust settings).
+    caPem: tls.caPem,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('dropped connections, 401, 503 with Retry-After', () => {
+  const FOLDER_GET = 'GRAPH GET /users/{id}/mailFolders/{id}';
+
+  test('a dropped connection on a read is resent (also a $batch of GETs), a bounded number of times', async () => {
+    const mailbox = open(ANNA, bed.appAccess());
+    const control = bed.exchange.control;
+    const inbox = await mailbox.getWellKnownFolder('inbox');
+
+    let before = control.requests(FOLDER_GET);
+    control.addFault({ fault: 'drop', protocol: 'graph', method: 'GET', path: '/mailFolders/inbox', times: 1 });
+    expect(await mailbox.getWellKnownFolder('inbox')).toMatchObject({ id: inbox.id });
+    expect(control.requests(FOLDER_GET) - before).toBe(2);
+
+    const ids = [1, 2, 3].map((n) => control.user.deliverMessage(ANNA, { from: { address: 'd@x.example' }, subject: `drop ${n}` }).id);
+    const batchesBefore = control.requests('GRAPH POST /$batch');
+    // A sub-request's drop takes the whole $batch connection down; the batch holds only GETs, so it is resent.
+    control.addFault({ fault: 'drop', protocol: 'graph', method: 'GET', path: '/messages/', times: 1 });
+    const messages = await mailbox.getMessages(ids);
+    expect(messages.map((m) => m.id).sort()).toEqual([...ids].sort());
+    expect(control.requests('GRAPH POST /$batch') - batchesBefore).toBe(2);
+
+    before = control.requests(FOLDER_GET);
+    control.addFault({ fault: 'drop', protocol: 'graph', method: 'GET', path: '/mailFolders/inbox', times: 100 });
+    const error = await mailbox.getWellKnownFolder('inbox').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphMailboxError);
+    expect(error).toMatchObject({ code: 'network', transient: true, problem: 'server-unreachable', details: { attempts: 3 } });
+    expect(control.requests(FOLDER_GET) - before).toBe(3); // 1 + 2 resends, then the transient error
+  });
+
+  test('a create whose connection dropped is reported as network error and never sent twice', async () => {
+    const mailbox = open(ANNA, bed.appAccess());
+    const control = bed.exchange.control;
+    const calendar = await mailbox.getWellKnownFolder('calendar');
+    const key = 'GRAPH POST /users/{id}/calendars/{id}/events';
+    const before = control.requests(key);
+    control.addFault({ fault: 'drop', protocol: 'graph', method: 'POST', path: '/events', times: 1 });
+    const input = { subject: `dropped create ${randomUUID()}`, start: '2026-12-03T09:00:00.000Z', end: '2026-12-03T10:00:00.000Z', timeZone: 'UTC', isAllDay: false, attendees: [], sensitivity: 'normal' as const, categories: [] };
+    const error = await mailbox.createEvent(calendar.id, input).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'network', transient: true });
+    expect((error as Error).message).toMatch(/not sent again/);
+    expect(control.requests(key) - before).toBe(1);
+    expect(bed.exchange.store.listItems(ANNA, calendar.id).filter((i) => i.kind === 'event' && i.subject === input.subject)).toHaveLength(0);
+  });
+
+  test('a create executed by the server whose answer was lost exists exactly once', async () => {
+    const proxy = await startFaultProxy((method, path) => (method === 'POST' && /\/contactFolders\/[^/]+\/contacts/.test(path) ? { loseResponse: true } : undefined));
+    try {
+      const mailbox = open(ANNA, { ...bed.appAccess(), graphBaseUrl: proxy.graphBaseUrl }, { caPem: proxy.caPem });
+      const folder = await mailbox.getWellKnownFolder('contacts');
+      const displayName = `Lost Answer ${randomUUID()}`;
+      const error = await mailbox.createContact(folder.id, { displayName, emailAddresses: [{ address: 'lost@customer.example' }], categories: [] }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'network', transient: true });
+      expect(proxy.seen.filter((r) => r.method === 'POST')).toHaveLength(1);
+      const stored = bed.exchange.store.listItems(ANNA, folder.id).filter((i) => i.kind === 'contact' && i.displayName === displayName);
+      expect(stored).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('503 with Retry-After is retried after the hint; 503 without one with the default back-off; a hint over the cap is throttled', async () => {
+    let unavailable = 1;
+    let hint = '1';
+    const proxy = await startFaultProxy((method, path) => {
+      if (method !== 'GET' || !path.includes('/mailFolders/inbox') || unavailable <= 0) return undefined;
+      unavailable -= 1;
+      return { reply: { status: 503, headers: { 'Retry-After': hint }, body: { error: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' } } } };
+    });
+    try {
+      const mailbox = open(ANNA, { ...bed.appAccess(), graphBaseUrl: proxy.graphBaseUrl }, { caPem: proxy.caPem });
+      await mailbox.getWellKnownFolder('calendar'); // token and connection in place, so only the retry is timed
+      const inboxGets = (): number => proxy.seen.filter((r) => r.path.includes('/mailFolders/inbox')).length;
+      let started = performance.now();
+      const folder = await mailbox.getWellKnownFolder('inbox');
+      expect(folder.wellKnownName).toBe('inbox');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(inboxGets()).toBe(2);
+
+      unavailable = 100;
+      hint = '600';
+      started = performance.now();
+      const error = await mailbox.getWellKnownFolder('inbox').catch((e: unknown) => e);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(error).toMatchObject({ code: 'throttled', transient: true, details: { status: 503, retryAfterSeconds: 600 } });
+      expect(inboxGets()).toBe(3);
+    } finally {
+      await proxy.close();
+    }
+    // The emulator's own 503 has no Retry-After: resent after the default back-off.
+    const mailbox = open(ANNA, bed.appAccess());
+    const before = bed.exchange.control.requests(FOLDER_GET);
+    bed.exchange.control.addFault({ fault: 'server-error', protocol: 'graph', method: 'GET', path: '/mailFolders/inbox', times: 1 });
+    expect((await mailbox.getWellKnownFolder('inbox')).wellKnownName).toBe('inbox');
+    expect(bed.exchange.control.requests(FOLDER_GET) - before).toBe(2);
+  });
+
+  test('401 with application access: the app registration (secret, consent) is named, no user re-authorization', async () => {
+    const mailbox = open(ANNA, bed.appAccess());
+    bed.exchange.control.addFault({ fault: 'unauthorized', protocol: 'graph', path: '/mailFolders/inbox', times: 1 });
+    const error = await mailbox.getWellKnownFolder('inbox').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MailboxError);
+    expect(error).toMatchObject({ code: 'invalid-credentials', transient: false, problem: 'invalid-credentials' });
+    expect((error as Error).message).toMatch(/client secret/);
+    expect((error as Error).message).toMatch(/admin consent/);
+    expect((error as Error).message).not.toMatch(/sign in again/);
+    expect(needsReauthorization(error)).toBe(false);
+  });
+
+  test('401 with delegated access: the user has to sign in again (typed, so the caller can suspend the mailbox)', async () => {
+    const mailbox = open(ANNA, await bed.delegatedAccess(ANNA));
+    bed.exchange.control.addFault({ fault: 'unauthorized', protocol: 'graph', path: '/mailFolders/inbox', times: 1 });
+    const error = await mailbox.getWellKnownFolder('inbox').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MailboxError);
+    expect(error).toMatchObject({ code: 'invalid-credentials', transient: false, problem: 'consent-missing' });
+    expect((error as Error).message).toMatch(/sign in again/);
+    expect((error as Error).message).toMatch(/re-authorize/);
+    expect((error as Error).message).toContain(ANNA);
+    expect((error as Error).message).not.toMatch(/client secret/);
+    expect(needsReauthorization(error)).toBe(true);
+
+    // Every probe of the access check answered 401: reported as the user's authorization, not the app's.
+    bed.exchange.control.addFault({ fault: 'unauthorized', protocol: 'graph', times: 5 });
+    const check = await mailbox.checkAccess();
+    expect(check).toMatchObject({ ok: false, problem: 'consent-missing' });
+    expect(check.message).toMatch(/sign in again/);
+  });
+
+  test('a revoked grant (AADSTS50173) or an expired refresh token (AADSTS700082) asks the user, not the admin', async () => {
+    const access = await bed.delegatedAccess(MARCO);
+    bed.entra.control.revokeUserRefreshTokens(TESTBED_TENANT, bed.oidOf(MARCO));
+    const error = await open(MARCO, access).listMasterCategories().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MailboxError);
+    expect(error).toMatchObject({ transient: false, problem: 'consent-missing' });
+    expect((error as Error).message).toMatch(/AADSTS50173/);
+    expect((error as Error).message).toMatch(/sign in again/);
+    expect(needsReauthorization(error)).toBe(true);
+
+    const expired = new ServerError('invalid_grant', 'AADSTS700082: The refresh token has expired due to inactivity.');
+    const delegated = errorFromException(expired, 'token request', { address: MARCO, appOnly: false });
+    expect(delegated).toMatchObject({ code: 'access-denied', transient: false, problem: 'consent-missing' });
+    expect(delegated.message).toMatch(/sign in again/);
+    expect(needsReauthorization(delegated)).toBe(true);
+    // The same answer to an app-only request is the app's configuration.
+    const app = errorFromException(expired, 'token request', { address: MARCO, appOnly: true });
+    expect(app.message).toMatch(/client secret/);
+    expect(needsReauthorization(app)).toBe(false);
+    // A wrong client secret in delegated mode is still the admin's to fix.
+    const secret = errorFromException(new ServerError('invalid_client', 'AADSTS7000215: Invalid client secret provided.'), 'token request', { address: MARCO, appOnly: false });
+    expect(secret).toMatchObject({ code: 'invalid-credentials', problem: 'invalid-credentials' });
+    expect(needsReauthorization(secret)).toBe(false);
+  });
+
+  test('only idempotent requests are replayable after a drop', () => {
+    const batch = (methods: string[]): string => JSON.stringify({ requests: methods.map((method, i) => ({ id: String(i), method, url: '/users/a/messages/x' })) });
+    expect(isReplayable('https://g/v1.0/users/a/messages/x', 'GET', undefined)).toBe(true);
+    expect(isReplayable('https://g/v1.0/$batch', 'POST', batch(['GET', 'get']))).toBe(true);
+    expect(isReplayable('https://g/v1.0/$batch', 'POST', batch(['GET', 'PATCH']))).toBe(false);
+    expect(isReplayable('https://g/v1.0/$batch', 'POST', 'not json')).toBe(false);
+    expect(isReplayable('https://g/v1.0/users/a/events', 'POST', '{}')).toBe(false);
+    expect(isReplayable('https://g/v1.0/users/a/events/x', 'PATCH', '{}')).toBe(false);
+    expect(isReplayable('https://g/v1.0/users/a/events/x', 'DELETE', undefined)).toBe(false);
   });
 });

@@ -27,6 +27,22 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
+/**
+ * `throttled` from EWS (ErrorServerBusy that was not waited out in-process: the hint exceeded `maxBackOffMs`, or the
+ * resends were used up). `backOffMs` is the server's last BackOffMilliseconds, so a scheduler can put the job off for
+ * at least that long instead of hammering a busy server.
+ */
+export class EwsThrottledError extends MailboxError {
+  constructor(
+    message: string,
+    readonly backOffMs: number | undefined,
+    cause?: unknown,
+  ) {
+    super('throttled', message, true, cause);
+    this.name = 'EwsThrottledError';
+  }
+}
+
 export interface ErrorContext {
   mailbox: string;
   ewsUrl: string;
@@ -47,7 +63,7 @@ export function toMailboxError(error: unknown, record: CallRecord | undefined, c
   if (record?.status === 403) return new MailboxError('access-denied', `The EWS server refused access for ${ctx.username} (HTTP 403).`, false, error);
   switch (code) {
     case 'ErrorServerBusy':
-      return new MailboxError('throttled', `Exchange is throttling ${ctx.username}${record?.backOffMs ? `; it asked to wait ${record.backOffMs} ms` : ''}.`, true, error);
+      return new EwsThrottledError(`Exchange is throttling ${ctx.username}${record?.backOffMs ? `; it asked to wait ${record.backOffMs} ms` : ''}.`, record?.backOffMs, error);
     case 'ErrorImpersonateUserDenied':
     case 'ErrorAccessDenied':
       return new MailboxError('access-denied', `${ctx.username} may not access the mailbox ${ctx.mailbox} (${code}).`, false, error);

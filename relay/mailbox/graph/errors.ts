@@ -4,6 +4,20 @@
  */
 import { AuthError } from '@azure/msal-node';
 import { CursorRejectedError, MailboxError, type AccessCheck, type AccessProblem, type MailboxErrorCode } from '../types';
+import { ConnectionError } from './middleware';
+
+export interface GraphErrorDetails {
+  status?: number;
+  graphCode?: string;
+  retryAfterSeconds?: number;
+  /**
+   * Delegated access only: the user's grant is unusable (refresh token revoked or expired, consent withdrawn, the access
+   * token rejected). Nothing but the user signing in again helps, so the caller suspends the mailbox and asks for it.
+   */
+  userMustReauthorize?: boolean;
+  /** Requests sent for a call that got no answer (1 = not resent). */
+  attempts?: number;
+}
 
 /** A MailboxError from the Graph backend, with what an admin needs to know. */
 export class GraphMailboxError extends MailboxError {
@@ -12,13 +26,28 @@ export class GraphMailboxError extends MailboxError {
     message: string,
     transient: boolean,
     readonly problem: AccessProblem,
-    readonly details: { status?: number; graphCode?: string; retryAfterSeconds?: number } = {},
+    readonly details: GraphErrorDetails = {},
     cause?: unknown,
   ) {
     super(code, message, transient, cause);
     this.name = 'GraphMailboxError';
   }
+
+  get userMustReauthorize(): boolean {
+    return this.details.userMustReauthorize === true;
+  }
 }
+
+/**
+ * True when the error means "this user's delegated authorization is gone": suspend the mailbox and ask the user to sign
+ * in again. Such errors carry code `invalid-credentials` (token rejected by Graph) or `access-denied` (refresh token
+ * refused by Entra ID), both non-transient, and AccessProblem `consent-missing`.
+ */
+export function needsReauthorization(error: unknown): boolean {
+  return error instanceof GraphMailboxError && error.userMustReauthorize;
+}
+
+const REAUTHORIZE = 'The user has to sign in again and re-authorize the relay for the mailbox (connect the mailbox again); until then the mailbox cannot be synchronized.';
 
 export interface GraphErrorBody {
   error?: { code?: string; message?: string; innerError?: Record<string, unknown> };
@@ -64,12 +93,25 @@ export function errorFromGraphResponse(
 
   if (status === 410 || CURSOR_CODES.has(graphCode)) return new CursorRejectedError(text);
   if (status === 401) {
+    // App-only: the token is the app's (tenant, client id, secret, admin consent). Delegated: it was issued for the
+    // user's grant, and Graph rejecting it means the grant was revoked or has lapsed; the app's secret is fine (the
+    // token endpoint accepted it), so telling the admin to rotate it would send them the wrong way.
+    if (context.appOnly) {
+      return new GraphMailboxError(
+        'invalid-credentials',
+        `Microsoft Graph rejected the app's access token for ${context.address} (${text}). Check the app registration's tenant id, ` +
+          `client id and client secret, and that admin consent for its Microsoft Graph application permissions is still granted.`,
+        false,
+        'invalid-credentials',
+        details,
+      );
+    }
     return new GraphMailboxError(
       'invalid-credentials',
-      `Microsoft Graph rejected the access token (${text}). Check the app registration's tenant and secret.`,
+      `Microsoft Graph no longer accepts the authorization ${context.address} gave the relay: it was revoked or has expired (${text}). ${REAUTHORIZE}`,
       false,
-      'invalid-credentials',
-      details,
+      'consent-missing',
+      { ...details, userMustReauthorize: true },
     );
   }
   if (status === 403) {
@@ -128,6 +170,13 @@ export function errorFromGraphResponse(
 
 const NETWORK_CODES = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|socket hang up|timed out|CERT|certificate/i;
 
+/**
+ * Entra ID answers that mean the user's own grant is unusable (delegated access): invalid_grant covers a revoked
+ * (AADSTS50173), expired (AADSTS700082, AADSTS70008) or rotated-away (AADSTS70000) refresh token; the others ask for an
+ * interactive sign-in (MFA, sign-in frequency, a consent the user never gave or withdrew: AADSTS65001, AADSTS65004).
+ */
+const USER_GRANT_GONE = /invalid_grant|interaction_required|consent_required|login_required|AADSTS(700082|70008|70000|50173|50133|50076|50079|50078|70043|65001|65004)\b/i;
+
 /** Maps an msal-node or transport exception (anything thrown before an HTTP answer arrived). */
 export function errorFromException(error: unknown, what: string, context: { address: string; appOnly: boolean }): Error {
   if (error instanceof MailboxError || error instanceof CursorRejectedError) return error;
@@ -137,10 +186,22 @@ export function errorFromException(error: unknown, what: string, context: { addr
     if (/AADSTS7000215|AADSTS7000222|invalid_client/i.test(message) || code === 'invalid_client') {
       return new GraphMailboxError(
         'invalid-credentials',
-        `Entra ID rejected the app's client secret (expired or wrong). Create a new client secret for the app registration and save it in the organization settings. (${message})`,
+        `Entra ID rejected the app's client secret (expired or wrong). Create a new client secret for the app registration and save it in the organization settings.` +
+          `${context.appOnly ? '' : ' This concerns the app, not the user: users do not need to sign in again.'} (${message})`,
         false,
         'invalid-credentials',
         {},
+        error,
+      );
+    }
+    // Checked before the admin-consent case: for delegated access AADSTS65001 means this user's consent is missing.
+    if (!context.appOnly && (code === 'invalid_grant' || USER_GRANT_GONE.test(message))) {
+      return new GraphMailboxError(
+        'access-denied',
+        `The authorization ${context.address} gave the relay is no longer valid (refresh token revoked or expired, or consent withdrawn). ${REAUTHORIZE} (${message})`,
+        false,
+        'consent-missing',
+        { userMustReauthorize: true },
         error,
       );
     }
@@ -154,12 +215,11 @@ export function errorFromException(error: unknown, what: string, context: { addr
         error,
       );
     }
-    if (code === 'invalid_grant' || /AADSTS700082|AADSTS50173|AADSTS70008|invalid_grant|interaction_required/i.test(message)) {
+    if (code === 'invalid_grant' || USER_GRANT_GONE.test(message)) {
+      // App-only has no user grant; a refused client-credentials request is the app's configuration.
       return new GraphMailboxError(
         'access-denied',
-        context.appOnly
-          ? `Entra ID refused the token request for the app. (${message})`
-          : `The user's consent for ${context.address} is no longer valid (refresh token expired or revoked). The user must connect the mailbox again. (${message})`,
+        `Entra ID refused the token request for the app. Check the app registration's client secret and that admin consent for its Microsoft Graph application permissions is granted. (${message})`,
         false,
         'consent-missing',
         {},
@@ -173,6 +233,17 @@ export function errorFromException(error: unknown, what: string, context: { addr
       return new GraphMailboxError('network', `Entra ID could not be reached. (${message})`, true, 'server-unreachable', {}, error);
     }
     return new GraphMailboxError('invalid-credentials', `Token request failed. (${message})`, false, 'unknown', {}, error);
+  }
+  if (error instanceof ConnectionError) {
+    const tried = error.attempts > 1 ? `, ${error.attempts} attempts` : '';
+    const notResent = error.kind === 'connection' && !error.replayable ? '; not sent again, because the server may have executed it' : '';
+    const message =
+      error.kind === 'tls'
+        ? `The TLS certificate of Microsoft Graph was not trusted (${what}: ${error.code}: ${error.message}).`
+        : error.kind === 'timeout'
+          ? `Microsoft Graph did not answer in time (${what}: ${error.message}).`
+          : `The connection to Microsoft Graph failed without an answer (${what}: ${error.code}${tried}${notResent}).`;
+    return new GraphMailboxError('network', message, true, 'server-unreachable', { attempts: error.attempts }, error);
   }
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   const errno = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';

@@ -2,17 +2,21 @@
  * The Graph client's middleware chain for one mailbox:
  *   AuthenticationHandler (token from msal-node; only for graph.microsoft.com or `customHosts`)
  *   → RetryHandler (429/503/504 with Retry-After, bounded)
+ *   → ReplayOnDropHandler (a dropped connection: resend idempotent requests only, bounded, with back-off)
  *   → PreferHeaderHandler (`Prefer: IdType="ImmutableId"` on every call, merged with per-call preferences)
  *   → LimitedNodeHttpHandler (per-mailbox concurrency limit + the actual HTTP call through node:https).
  *
  * Why our own last handler instead of the SDK's fetch-based HTTPMessageHandler: Node's global fetch cannot be told to
  * trust an extra CA per request (the emulators use self-signed certificates), and the limiter must hold a permit only
- * while a request is on the wire, not while the retry handler sleeps.
+ * while a request is on the wire, not while a retry handler sleeps.
+ *
+ * Why a handler of our own for dropped connections: the SDK's RetryHandler only looks at answers (429/503/504); an
+ * exception from the wire (ECONNRESET, "socket hang up") goes straight through it, so not even a GET was resent.
  */
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { GraphClientError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { WeightedLimiter } from './limiter';
 
 export const IMMUTABLE_ID_PREFERENCE = 'IdType="ImmutableId"';
@@ -75,6 +79,111 @@ export function requestWeight(url: string, method: string, body: unknown): numbe
   }
 }
 
+/**
+ * Whether a request may be sent again after its connection dropped without an answer. The server may or may not have
+ * executed it, so only requests whose replay cannot change anything qualify: GET/HEAD, and a `$batch` whose
+ * sub-requests are all GETs. Never a POST that creates (a replay would create a second item), nor PATCH/DELETE/moves
+ * (a replayed DELETE answers 404 for an item the first attempt deleted; a replayed move moves from the wrong folder).
+ */
+export function isReplayable(url: string, method: string, body: unknown): boolean {
+  const m = method.toUpperCase();
+  if (m === 'GET' || m === 'HEAD') return true;
+  if (m !== 'POST' || !/\/\$batch(\?|$)/.test(url) || typeof body !== 'string') return false;
+  try {
+    const parsed = JSON.parse(body) as { requests?: unknown };
+    if (!Array.isArray(parsed.requests) || parsed.requests.length === 0) return false;
+    return parsed.requests.every((r: unknown) => typeof r === 'object' && r !== null && String((r as { method?: unknown }).method).toUpperCase() === 'GET');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A request that got no HTTP answer. `kind`: `connection` = refused, reset or dropped (also mid-response); `timeout` =
+ * no answer within the socket timeout; `tls` = the certificate was not trusted (configuration, never healed by a retry).
+ * `attempts` and `replayable` are filled in by ReplayOnDropHandler so the mapped error can say what was tried.
+ *
+ * A GraphClientError because the SDK rethrows those unchanged; anything else it wraps into a GraphError that keeps only
+ * the message, and the error mapping would lose the code and the attempts.
+ */
+export class ConnectionError extends GraphClientError {
+  attempts = 1;
+  replayable = false;
+
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly kind: 'connection' | 'timeout' | 'tls',
+    readonly original?: unknown,
+  ) {
+    super(message);
+    // GraphClientError resets the prototype to its own; restore ours so `instanceof ConnectionError` holds.
+    Object.setPrototypeOf(this, ConnectionError.prototype);
+    this.name = 'ConnectionError';
+  }
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME_MISMATCH/i;
+
+/** Wraps whatever node:http(s) emitted as `error` on a request or response. */
+export function connectionErrorOf(error: unknown): ConnectionError {
+  if (error instanceof ConnectionError) return error;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'ECONNRESET';
+  const message = error instanceof Error ? error.message : String(error);
+  return new ConnectionError(message, code, TLS_CODES.test(code) || TLS_CODES.test(message) ? 'tls' : 'connection', error);
+}
+
+export interface ReplayOptions {
+  /** Resends after a dropped connection (per logical request, across throttling retries). */
+  maxReplays: number;
+  /** Back-off before the first resend; doubles per resend, with jitter (half to all of it). */
+  baseDelayMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resends idempotent requests (see isReplayable) whose connection dropped, at most `maxReplays` times with exponential
+ * back-off. Sits below the SDK's RetryHandler, so a throttled answer to a resend is still handled there; the replay
+ * budget is kept per request context, so throttling retries do not multiply it. Request timeouts and TLS failures are
+ * not resent: a slow server gets no extra load from us (the job reschedules the transient error), and an untrusted
+ * certificate stays untrusted.
+ */
+export class ReplayOnDropHandler implements Middleware {
+  private next?: Middleware;
+  private readonly used = new WeakMap<Context, number>();
+
+  constructor(private readonly options: ReplayOptions) {}
+
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    const method = context.options?.method ?? 'GET';
+    const replayable = isReplayable(url, method, context.options?.body);
+    const sleep = this.options.sleep ?? defaultSleep;
+    const random = this.options.random ?? Math.random;
+    for (;;) {
+      try {
+        await (this.next as Middleware).execute(context);
+        return;
+      } catch (error) {
+        if (!(error instanceof ConnectionError)) throw error;
+        const used = this.used.get(context) ?? 0;
+        error.replayable = replayable;
+        error.attempts = used + 1;
+        if (!replayable || error.kind !== 'connection' || used >= this.options.maxReplays) throw error;
+        this.used.set(context, used + 1);
+        await sleep(this.options.baseDelayMs * 2 ** used * (0.5 + 0.5 * random()));
+      }
+    }
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
 export interface HttpHandlerOptions {
   limiter: WeightedLimiter;
   /** Extra CA certificates (PEM) to trust besides Node's defaults; the emulators' self-signed CA in tests. */
@@ -125,7 +234,8 @@ export class LimitedNodeHttpHandler implements Middleware {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
+          // A connection dropped mid-body ("aborted", ECONNRESET) is as much a drop as one before the status line.
+          res.on('error', (error) => reject(connectionErrorOf(error)));
           res.on('end', () => {
             const responseHeaders = new Headers();
             for (const [key, value] of Object.entries(res.headers)) {
@@ -139,8 +249,8 @@ export class LimitedNodeHttpHandler implements Middleware {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`Graph request timed out after ${this.options.timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new ConnectionError(`Graph request timed out after ${this.options.timeoutMs} ms`, 'ETIMEDOUT', 'timeout')));
+      req.on('error', (error) => reject(connectionErrorOf(error)));
       if (body !== undefined) req.write(body);
       req.end();
     });

@@ -1,11 +1,17 @@
 /**
  * One mailbox's HTTP path to Microsoft Graph: the SDK client with our middleware chain, raw responses (we need
  * status, `Date` and `Retry-After` headers), error mapping, and `$batch` with per-sub-request throttling retries.
+ *
+ * What is sent again automatically: a throttled answer (429, 503; 504 unless a POST other than a `$batch` of GETs)
+ * after its Retry-After, when that is within `maxRetryAfterSeconds`; a dropped connection only for GETs and `$batch`es
+ * of GETs (middleware.ts).
+ * A create whose connection dropped is reported as a transient `network` error and never resent: the server may have
+ * created the item already, so the caller must look for it (the C4C stamp) before creating again.
  */
 import { AuthenticationHandler, Client, GraphClientError, ResponseType, RetryHandler, RetryHandlerOptions, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { acquireMailboxLimiter } from './limiter';
-import { IMMUTABLE_ID_PREFERENCE, LimitedNodeHttpHandler, PreferHeaderHandler } from './middleware';
+import { IMMUTABLE_ID_PREFERENCE, isReplayable, LimitedNodeHttpHandler, PreferHeaderHandler, ReplayOnDropHandler } from './middleware';
 import { errorFromException, errorFromGraphResponse, GraphMailboxError, parseRetryAfter, type GraphErrorBody } from './errors';
 
 export interface TransportOptions {
@@ -23,6 +29,16 @@ export interface TransportOptions {
   maxRetryAfterSeconds: number;
   /** Back-off (seconds) when a throttled answer has no Retry-After. */
   defaultDelaySeconds: number;
+  /**
+   * Resends of an idempotent request (GET, `$batch` of GETs) whose connection dropped. Default: 2, but never more than
+   * `maxRetries`, so `maxRetries: 0` turns every automatic resend off.
+   */
+  maxNetworkRetries?: number;
+  /**
+   * Back-off (seconds) before the first resend after a drop; doubles per resend, with jitter. Default: 0.5 s, or
+   * `defaultDelaySeconds` if that is shorter (tests configure a fast back-off through it).
+   */
+  networkDelaySeconds?: number;
   onRequest?: (info: { method: string; url: string; status: number; ms: number }) => void;
 }
 
@@ -80,10 +96,11 @@ export class GraphTransport {
     this.releaseLimiter = release;
     this.http = new LimitedNodeHttpHandler({ limiter, caPem: options.caPem, timeoutMs: options.timeoutMs, onRequest: options.onRequest });
     const retry = new RetryHandler(
-      new RetryHandlerOptions(options.defaultDelaySeconds, options.maxRetries, (_delay, _attempt, _request, fetchOptions, response) => {
+      new RetryHandlerOptions(options.defaultDelaySeconds, options.maxRetries, (_delay, _attempt, request, fetchOptions, response) => {
         const method = (fetchOptions?.method ?? 'GET').toUpperCase();
-        // 504 may mean "executed but slow": never replay a create. 429/503 were not executed.
-        if (response.status === 504 && method === 'POST') return false;
+        const url = typeof request === 'string' ? request : request.url;
+        // 504 may mean "executed but slow": never replay a create (a $batch of GETs is fine). 429/503 were not executed.
+        if (response.status === 504 && method === 'POST' && !isReplayable(url, method, fetchOptions?.body)) return false;
         const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
         return retryAfter === undefined || retryAfter <= options.maxRetryAfterSeconds;
       }),
@@ -97,9 +114,14 @@ export class GraphTransport {
         }
       },
     });
+    const replay = new ReplayOnDropHandler({
+      maxReplays: Math.max(0, Math.min(options.maxNetworkRetries ?? 2, options.maxRetries)),
+      baseDelayMs: 1000 * (options.networkDelaySeconds ?? Math.min(0.5, options.defaultDelaySeconds)),
+    });
     const prefer = new PreferHeaderHandler();
     auth.setNext(retry);
-    retry.setNext(prefer);
+    retry.setNext(replay);
+    replay.setNext(prefer);
     prefer.setNext(this.http);
     this.client = Client.initWithMiddleware({
       middleware: auth,
