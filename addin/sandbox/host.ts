@@ -5,7 +5,7 @@
  */
 import type { SandboxItem, SandboxUser } from '../../shared/api/sandbox';
 import type { SandboxOutlookHost } from '../office/loadOffice';
-import { createFakeOffice, type FakeOfficeHandle, type FakeTheme } from './fakeOffice';
+import { createFakeOffice, type FakeItemOptions, type FakeOfficeHandle, type FakeTheme } from './fakeOffice';
 import { createSandboxNaaBridge, sandboxTokenUrl } from './naaBridge';
 
 export interface SandboxHostState {
@@ -27,6 +27,7 @@ export class SandboxHost implements SandboxOutlookHost {
   attach(target: Window): void {
     const user = this.state.user;
     this.handle = createFakeOffice({
+      ...this.formFor(this.state.item),
       item: this.state.item,
       theme: this.state.theme,
       user: user === null ? undefined : { displayName: user.displayName, email: user.email },
@@ -46,7 +47,13 @@ export class SandboxHost implements SandboxOutlookHost {
   /** The user clicked another item: the pinned task pane gets ItemChanged. */
   selectItem(item: SandboxItem | null): void {
     this.state = { ...this.state, item };
-    this.handle?.setItem(item);
+    this.handle?.setItem(item, this.formFor(item));
+  }
+
+  /** As in Outlook, the organizer opens their own meeting in the organizer's (compose) form; attendees read it. */
+  private formFor(item: SandboxItem | null): FakeItemOptions {
+    const own = this.state.user?.email.toLowerCase();
+    return item?.kind === 'appointment' && own !== undefined && item.organizer?.address.toLowerCase() === own ? { appointmentForm: 'compose' } : {};
   }
 
   setTheme(theme: FakeTheme): void {
