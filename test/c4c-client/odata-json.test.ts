@@ -15,7 +15,7 @@ import {
   unwrapEntity,
   unwrapFunctionResult,
 } from '../../relay/c4c/odata-json';
-import { parseBatchResponse, operationJson } from '../../relay/c4c/batch';
+import { parseBatchResponse, operationJson, splitMultipart } from '../../relay/c4c/batch';
 import { sample, sampleJson } from './fixtures';
 
 describe('/Date(ms)/ values', () => {
@@ -173,5 +173,33 @@ describe('latona sandbox records use the field names our types declare', () => {
     const normalized = normalizeEntity<Record<string, unknown>>(email);
     expect(normalized.SentimentTypeCodeText).toBe(email.SentimentTypeCodeText);
     expect(Object.keys(normalized)).toEqual(Object.keys(email));
+  });
+});
+
+describe('published payloads through the client parsers', () => {
+  it.each([
+    'latona-activity-email-collection-01-sample.json',
+    'latona-activity-appointment-collection-01-sample.json',
+    'latona-activity-task-collection-01-sample.json',
+    'latona-business-partner-contact-collection-01-sample.json',
+  ])('%s: a collection page of these rows unwraps, with every /Date(…)/ as an ISO instant', (name) => {
+    const message = sampleJson<{ message: unknown }>(name).message;
+    const rows = (Array.isArray(message) ? message : [message]) as Array<Record<string, unknown>>;
+    const page = unwrapCollection<Record<string, unknown>>({ d: { results: rows } });
+    expect(page.results).toHaveLength(rows.length);
+    const dated = Object.entries(rows[0]).filter(([, value]) => typeof value === 'string' && value.startsWith('/Date('));
+    for (const [key, value] of dated) {
+      expect(page.results[0][key]).toBe(parseODataDate(value)?.toISOString());
+      expect(page.results[0][key]).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    }
+  });
+
+  it('splits the published mass-query $batch body into its one GET part', () => {
+    const body = sample('devguide-massquery-batch-body.txt');
+    const boundary = /^--(batch_[\w-]+)/m.exec(body)?.[1];
+    expect(boundary).toBeDefined();
+    const parts = splitMultipart(body, boundary!);
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toMatch(/GET CustomerCollection\?\$top=5000&\$inlinecount=allpages/);
   });
 });
