@@ -56,7 +56,7 @@ export function MessageView({ email, client, ownAddress, timeZone }: MessageView
         accounts={defaults.accounts}
         onCreated={(address, record) => update((d) => ({ ...d, search: withCreatedRecord(d.search, address, record) }))}
       />
-      <SavePanel email={email} client={client} defaults={defaults} status={status} timeZone={timeZone} />
+      <SavePanel email={email} client={client} defaults={defaults} status={status} timeZone={timeZone} ownAddress={ownAddress} />
     </>
   );
 }

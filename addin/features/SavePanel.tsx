@@ -65,9 +65,11 @@ interface SavePanelProps {
   defaults: SaveDefaults;
   status: EmailStatus;
   timeZone?: string;
+  /** The mailbox's own address (Outlook's profile), so the relay can tell outbound mail sent from an alias. */
+  ownAddress?: string;
 }
 
-export function SavePanel({ email, client, defaults, status, timeZone }: SavePanelProps): ReactNode {
+export function SavePanel({ email, client, defaults, status, timeZone, ownAddress }: SavePanelProps): ReactNode {
   const styles = useStyles();
   const common = useCommonStyles();
   const announce = useAnnounce();
@@ -135,6 +137,7 @@ export function SavePanel({ email, client, defaults, status, timeZone }: SavePan
         files.attachments,
         { accountObjectId: accountId || undefined, contactObjectId: contactId || undefined, includeAttachments: includeAttachments && canAttach, relatedItem: related },
         defaults.contacts,
+        ownAddress,
       );
       const saved = await client.saveEmail(request);
       becomeSaved({ phase: 'saved', id: saved.id, c4cUrl: saved.c4cUrl, already: saved.alreadySaved });

@@ -80,6 +80,7 @@ export function buildSaveRequest(
   attachments: AttachmentContent[],
   selection: SaveSelection,
   contacts: readonly ContactOption[],
+  mailboxAddress?: string,
 ): SaveEmailRequest {
   const contact = contacts.find((c) => c.objectId === selection.contactObjectId);
   const sender = email.from ?? { address: 'unknown', name: '' };
@@ -99,6 +100,7 @@ export function buildSaveRequest(
     mainContactObjectId: contact?.objectId,
     mainContactKind: contact?.kind,
     relatedItem: selection.relatedItem,
+    ...(mailboxAddress !== undefined && mailboxAddress !== '' ? { mailboxAddress } : {}),
   };
 }
 

@@ -246,7 +246,8 @@ export function createSidebarService(options: SidebarServiceOptions) {
           const body = buildEmailActivity(
             { ...request, attachments: request.attachments ?? [] },
             {
-              ownAddresses: [user.email],
+              // Direction: sent from the user's login or from the mailbox address Outlook reports (an alias).
+              ownAddresses: request.mailboxAddress === undefined ? [user.email] : [user.email, request.mailboxAddress],
               parties: new Map<string, ResolvedParty>([...parties].map(([address, record]) => [address, { partyId: record.id }])),
               links: { mainAccountPartyId, mainContactPartyId, ownerPartyId: owner?.kind === 'employee' ? owner.id : undefined, related },
               includeAttachments: request.includeAttachments,

@@ -189,6 +189,8 @@ export const SaveEmailRequestSchema = z
     mainContactObjectId: ObjectIdSchema.optional(),
     mainContactKind: ContactKindSchema.optional(),
     relatedItem: RelatedItemRefSchema.optional(),
+    /** The address of the mailbox the email is in (Outlook's profile): with aliases it can differ from the login. */
+    mailboxAddress: MailAddressSchema.shape.address.optional(),
   })
   .superRefine((request, ctx) => {
     const total = (request.attachments ?? []).reduce((sum, a) => sum + base64DecodedBytes(a.contentBase64), 0);

@@ -196,6 +196,17 @@ describe('save email', () => {
     expect(emailsWithKey(request.internetMessageId)).toHaveLength(1);
   });
 
+  it('judges direction by the login and by the mailbox address Outlook reports (an alias)', async () => {
+    const token = await env.tokenFor(ANNA.oid);
+    const alias = 'sales@contoso.example';
+    const fromAlias = email({ from: { address: alias, name: 'Contoso Sales' }, to: [{ address: KATRIN, name: 'Katrin Hoffmann' }], cc: [], attachments: [], includeAttachments: false });
+    expect((await call('/api/sidebar/emails', { token, body: { ...fromAlias, mailboxAddress: alias } })).status).toBe(201);
+    expect(emailsWithKey(fromAlias.internetMessageId)[0]).toMatchObject({ Direction: '3' });
+    const withoutAlias = email({ from: { address: alias, name: 'Contoso Sales' }, to: [{ address: KATRIN, name: 'Katrin Hoffmann' }], cc: [], attachments: [], includeAttachments: false });
+    expect((await call('/api/sidebar/emails', { token, body: withoutAlias })).status).toBe(201);
+    expect(emailsWithKey(withoutAlias.internetMessageId)[0]).toMatchObject({ Direction: '2' });
+  });
+
   it('refuses an oversized body with the field named, creating nothing', async () => {
     const request = email({ bodyHtml: 'x'.repeat(1024 * 1024 + 1) });
     const res = await call('/api/sidebar/emails', { token: await env.tokenFor(ANNA.oid), body: request });
