@@ -4,6 +4,7 @@
  */
 import { createRoot } from 'react-dom/client';
 import { loadOffice } from './office/loadOffice';
+import { supportsNestedAppAuth } from './office/requirements';
 import { createOutlookHost } from './office/host';
 import { loadRelayConfig } from './auth/config';
 import { createNaaTokenProvider } from './auth/naa';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   if (container === null) throw new Error('#root missing');
   try {
     await loadOffice(window);
+    // Without Nested App Authentication msal-browser would fall back to popups the host blocks: say so plainly.
+    if (!supportsNestedAppAuth()) throw new Error(strings.naaUnsupported);
     const config = await loadRelayConfig(window);
     const tokens = createNaaTokenProvider(config);
     const client = new RelayClient({ baseUrl: config.relayOrigin, getAccessToken: (o) => tokens.getAccessToken(o) });

@@ -94,6 +94,7 @@ export const strings = {
   // Errors
   errorTitle: 'Something went wrong',
   viewFailed: 'This item could not be shown.',
+  naaUnsupported: 'This version of Outlook cannot sign you in to the add-in (Nested App Authentication is missing). Update Outlook, or use the new Outlook or Outlook on the web.',
   loadFailed: 'Could not load the C4C records.',
   saveFailed: 'The email was not saved.',
   createFailed: 'The record was not created.',

@@ -28,6 +28,8 @@ export class SandboxHost implements SandboxOutlookHost {
     const user = this.state.user;
     this.handle = createFakeOffice({
       ...this.formFor(this.state.item),
+      // `/sandbox.html?naa=0` plays an Outlook without Nested App Authentication.
+      nestedAppAuth: new URLSearchParams(window.location.search).get('naa') !== '0',
       item: this.state.item,
       theme: this.state.theme,
       user: user === null ? undefined : { displayName: user.displayName, email: user.email },

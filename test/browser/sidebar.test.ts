@@ -242,6 +242,15 @@ it('an attendee opening their own copy of that meeting sees it already in C4C', 
   await page.close();
 });
 
+it('an Outlook without Nested App Authentication gets a plain "update Outlook" message', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${env.url}/sandbox.html?naa=0`);
+  const startup = page.frameLocator('[data-testid="taskpane-frame"]').getByTestId('startup-error');
+  await startup.waitFor();
+  await expect(startup.textContent()).resolves.toMatch(/Update Outlook/);
+  await page.close();
+});
+
 it('tells a signed-in user nobody provisioned to ask the administrator', async () => {
   const priya = DEMO_USERS[2];
   const organization = (await env.store.organizations.getByTenant(DEMO_TENANT_ID))!;
