@@ -11,7 +11,8 @@ import { errorText } from './common';
 import { strings } from './strings';
 
 const useStyles = makeStyles({
-  row: { display: 'grid', gridTemplateColumns: 'minmax(0, 2fr) minmax(0, 3fr)', gap: tokens.spacingHorizontalS, alignItems: 'end' },
+  // Stacked: side by side, a 320px pane cut the labels and the search placeholder.
+  row: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   // Fluent's Dropdown / Combobox default to a 250px minimum, wider than a task pane column.
   fill: { minWidth: 0, width: '100%' },
   // The input's intrinsic width would push the chevron out of a narrow pane.
