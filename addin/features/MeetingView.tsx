@@ -17,7 +17,7 @@ import { buildPersonCards, withCreatedRecord } from './people';
 import { buildAppointmentRequest, deriveSaveDefaults } from './saveDefaults';
 import { PeopleSection } from './PeopleSection';
 import { singleFlight } from './singleFlight';
-import { ErrorBar, formatDateTime, LoadingSkeleton, useAnnounce, useCommonStyles } from './common';
+import { ErrorBar, formatDateTime, LoadErrorBar, LoadingSkeleton, useAnnounce, useCommonStyles } from './common';
 import { useLoad } from './useLoad';
 import { strings } from './strings';
 
@@ -197,7 +197,7 @@ function MeetingRecords({ loaded, client, ownAddress, onCheckAgain }: { loaded: 
   }, [details, ownAddress]);
 
   if (state.phase === 'loading') return <LoadingSkeleton label={strings.loading} />;
-  if (state.phase === 'error') return <ErrorBar title={strings.loadFailed} error={state.error} onRetry={retry} testId="load-error" />;
+  if (state.phase === 'error') return <LoadErrorBar error={state.error} onRetry={retry} />;
   const { search, status } = state.data;
   return (
     <>

@@ -7,7 +7,7 @@ import { buildPersonCards, withCreatedRecord } from './people';
 import { deriveSaveDefaults } from './saveDefaults';
 import { PeopleSection } from './PeopleSection';
 import { SavePanel } from './SavePanel';
-import { ErrorBar, LoadingSkeleton } from './common';
+import { LoadErrorBar, LoadingSkeleton } from './common';
 import { useLoad } from './useLoad';
 import { strings } from './strings';
 
@@ -43,7 +43,7 @@ export function MessageView({ email, client, ownAddress, timeZone }: MessageView
   }, [email, ownAddress]);
 
   if (state.phase === 'loading') return <LoadingSkeleton label={strings.loading} />;
-  if (state.phase === 'error') return <ErrorBar title={strings.loadFailed} error={state.error} onRetry={retry} testId="load-error" />;
+  if (state.phase === 'error') return <LoadErrorBar error={state.error} onRetry={retry} />;
 
   const { search, status } = state.data;
   const defaults = deriveSaveDefaults(search);

@@ -98,6 +98,24 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Loading the records failed: a user nobody set up (403) gets a warning that names the fix and no "Try again", which
+ * could not help; anything else is an error with a retry.
+ */
+export function LoadErrorBar({ error, onRetry }: { error: unknown; onRetry: () => void }): ReactNode {
+  if (error instanceof ApiError && error.status === 403) {
+    return (
+      <MessageBar intent="warning" data-testid="load-error" data-reason="not-set-up" layout="multiline">
+        <MessageBarBody>
+          <MessageBarTitle>{strings.notSetUp}</MessageBarTitle>
+          {error.message}
+        </MessageBarBody>
+      </MessageBar>
+    );
+  }
+  return <ErrorBar title={strings.loadFailed} error={error} onRetry={onRetry} testId="load-error" />;
+}
+
 export function ErrorBar({ title, error, onRetry, testId = 'error' }: { title: string; error: unknown; onRetry?: () => void; testId?: string }): ReactNode {
   return (
     <MessageBar intent="error" data-testid={testId} layout="multiline">

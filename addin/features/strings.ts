@@ -96,6 +96,7 @@ export const strings = {
   viewFailed: 'This item could not be shown.',
   naaUnsupported: 'This version of Outlook cannot sign you in to the add-in (Nested App Authentication is missing). Update Outlook, or use the new Outlook or Outlook on the web.',
   loadFailed: 'Could not load the C4C records.',
+  notSetUp: 'You are not set up for this add-in yet.',
   saveFailed: 'The email was not saved.',
   createFailed: 'The record was not created.',
   appointmentFailed: 'The appointment was not created.',

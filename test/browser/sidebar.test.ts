@@ -262,7 +262,8 @@ it('tells a signed-in user nobody provisioned to ask the administrator', async (
     await page.getByTestId('sandbox-item').first().click();
     const error = pane.getByTestId('load-error');
     await error.waitFor();
-    await expect(error.textContent()).resolves.toMatch(/ask your administrator/i);
+    await expect(error.textContent()).resolves.toMatch(/not set up.*ask your administrator/i);
+    await expect(error.getAttribute('data-reason')).resolves.toBe('not-set-up');
     await screenshot(page, '08-not-provisioned');
     await page.close();
   } finally {
