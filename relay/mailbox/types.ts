@@ -139,14 +139,63 @@ export interface Attendee extends EmailAddress {
   response: ResponseStatus;
 }
 
+/** Which week of the month a relative pattern means (Graph `weekIndex`, EWS `DayOfWeekIndex`). */
+export type WeekIndex = 'first' | 'second' | 'third' | 'fourth' | 'last';
+
+export type RecurrencePatternType = 'daily' | 'weekly' | 'absoluteMonthly' | 'relativeMonthly' | 'absoluteYearly' | 'relativeYearly';
+
+/**
+ * A series' pattern and range, in Graph's vocabulary. Which pattern fields apply depends on `pattern`
+ * (RECURRENCE_PATTERN_FIELDS); the others are absent, so two recurrences compare equal with `toEqual`.
+ * - daily: interval (days)
+ * - weekly: interval (weeks), daysOfWeek
+ * - absoluteMonthly: interval (months), dayOfMonth
+ * - relativeMonthly: interval (months), daysOfWeek, index — e.g. the last Friday
+ * - absoluteYearly: interval (years), month, dayOfMonth — e.g. every 14 March
+ * - relativeYearly: interval (years), month, daysOfWeek, index — e.g. the second Tuesday of October
+ * Several days in a relative pattern mean "the index-th of any of these days" (monday..friday = a weekday).
+ */
 export interface Recurrence {
-  pattern: 'daily' | 'weekly' | 'absoluteMonthly' | 'relativeMonthly' | 'absoluteYearly' | 'relativeYearly';
+  pattern: RecurrencePatternType;
   interval: number;
   daysOfWeek?: string[]; // 'monday'..'sunday'
   dayOfMonth?: number;
+  index?: WeekIndex;
+  /** 1 = January … 12 = December. */
+  month?: number;
   startDate: string; // yyyy-mm-dd
   endDate?: string; // yyyy-mm-dd
   numberOfOccurrences?: number;
+}
+
+/** The pattern fields each pattern type uses (besides `interval`); readers drop the rest. */
+export const RECURRENCE_PATTERN_FIELDS: Record<RecurrencePatternType, readonly ('daysOfWeek' | 'dayOfMonth' | 'index' | 'month')[]> = {
+  daily: [],
+  weekly: ['daysOfWeek'],
+  absoluteMonthly: ['dayOfMonth'],
+  relativeMonthly: ['daysOfWeek', 'index'],
+  absoluteYearly: ['month', 'dayOfMonth'],
+  relativeYearly: ['month', 'daysOfWeek', 'index'],
+};
+
+/**
+ * Keeps only the fields `r.pattern` uses, in one key order. Both back ends return extra values (Graph prints
+ * `index: "first"` and `month: 0` on every pattern, EWS has no interval for yearly patterns), so readers normalise.
+ */
+export function normalizeRecurrence(r: Recurrence): Recurrence {
+  const used = RECURRENCE_PATTERN_FIELDS[r.pattern];
+  const out: Recurrence = {
+    pattern: r.pattern,
+    interval: r.interval,
+    ...(used.includes('daysOfWeek') && r.daysOfWeek && r.daysOfWeek.length > 0 ? { daysOfWeek: r.daysOfWeek.map((d) => d.toLowerCase()) } : {}),
+    ...(used.includes('dayOfMonth') && r.dayOfMonth ? { dayOfMonth: r.dayOfMonth } : {}),
+    ...(used.includes('index') && r.index ? { index: r.index } : {}),
+    ...(used.includes('month') && r.month ? { month: r.month } : {}),
+    startDate: r.startDate,
+  };
+  if (r.numberOfOccurrences) out.numberOfOccurrences = r.numberOfOccurrences;
+  else if (r.endDate) out.endDate = r.endDate;
+  return out;
 }
 
 export interface CalendarEvent {
@@ -168,7 +217,13 @@ export interface CalendarEvent {
   isOrganizer: boolean;
   isCancelled: boolean;
   type: 'singleInstance' | 'seriesMaster' | 'occurrence' | 'exception';
+  /** Occurrences and exceptions: the id of their series master. */
   seriesMasterId?: string;
+  /**
+   * Occurrences and exceptions: where the pattern put this instance (UTC). It identifies the instance across reads
+   * and stays put when the user moves an exception.
+   */
+  originalStart?: string;
   recurrence?: Recurrence;
   sensitivity: 'normal' | 'personal' | 'private' | 'confidential';
   categories: string[];
@@ -207,7 +262,7 @@ export interface MailContact {
 }
 
 /** What the sync engine writes; ids, change keys and server-computed fields are omitted. */
-export type EventInput = Omit<CalendarEvent, 'id' | 'changeKey' | 'iCalUid' | 'isOrganizer' | 'isCancelled' | 'type' | 'seriesMasterId' | 'c4cObjectId' | 'organizer'>;
+export type EventInput = Omit<CalendarEvent, 'id' | 'changeKey' | 'iCalUid' | 'isOrganizer' | 'isCancelled' | 'type' | 'seriesMasterId' | 'originalStart' | 'c4cObjectId' | 'organizer'>;
 export type TaskInput = Omit<MailTask, 'id' | 'changeKey' | 'c4cObjectId'>;
 export type ContactInput = Omit<MailContact, 'id' | 'changeKey' | 'folderId' | 'c4cObjectId'>;
 
@@ -245,11 +300,24 @@ export interface Mailbox {
   /**
    * One page of changes of a folder since `cursor` (undefined = from the beginning: every item is "created").
    * Throws CursorRejectedError when the cursor is no longer valid; the caller then restarts with undefined.
+   *
+   * Calendars differ by back end, as the servers do: EWS reports series masters (a changed or deleted occurrence
+   * updates its master), Graph's calendarView delta reports single events, occurrences and exceptions inside its
+   * window and never masters. Callers read either kind with getEvents and use `seriesMasterId` / getOccurrences.
    */
   getChanges(folderId: string, kind: ItemKind, cursor: string | undefined): Promise<ChangePage>;
 
   getMessages(ids: string[], options?: { withAttachmentContent?: boolean }): Promise<MailMessage[]>;
+  /** Occurrences and exceptions carry `seriesMasterId` and `originalStart`. */
   getEvents(ids: string[]): Promise<CalendarEvent[]>;
+  /**
+   * The instances of a series that overlap `window` (UTC instants, end exclusive): its occurrences and exceptions
+   * (type 'occurrence' / 'exception'), each with its own id, `seriesMasterId` and `originalStart`, ordered by start.
+   * Deleted occurrences are absent; an occurrence the organizer cancelled stays in an attendee's calendar with
+   * `isCancelled` until the attendee removes it. Throws MailboxError 'not-found' when the master does not exist and
+   * 'invalid-request' when the id is not a series master.
+   */
+  getOccurrences(seriesMasterId: string, window: { start: string; end: string }): Promise<CalendarEvent[]>;
   getTasks(ids: string[]): Promise<MailTask[]>;
   getContacts(ids: string[]): Promise<MailContact[]>;
 
@@ -292,6 +360,16 @@ export class MailboxError extends Error {
     super(message);
     this.name = 'MailboxError';
   }
+}
+
+/** A getOccurrences window as UTC ISO instants; MailboxError 'invalid-request' for unparsable or reversed bounds. */
+export function occurrenceWindow(window: { start: string; end: string }): { start: string; end: string } {
+  const start = Date.parse(window.start);
+  const end = Date.parse(window.end);
+  if (Number.isNaN(start) || Number.isNaN(end) || end < start) {
+    throw new MailboxError('invalid-request', `Not a time window (ISO 8601 instants, start before end): ${window.start} – ${window.end}`, false);
+  }
+  return { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
 }
 
 /** Product-wide names of the extended property holding the C4C ObjectID. */

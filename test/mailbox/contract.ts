@@ -8,8 +8,22 @@
  */
 import { generateBulkItems } from '../emulators/exchange/demo-data';
 import type { ExchangeEmulator } from '../emulators/exchange';
-import { C4C_OBJECT_ID_PROPERTY, CursorRejectedError, MailboxError, PRODUCT_FOLDERS, type AccessProblem, type ChangePage, type EventInput, type ItemKind, type Mailbox } from '../../relay/mailbox/types';
+import {
+  C4C_OBJECT_ID_PROPERTY,
+  CursorRejectedError,
+  MailboxError,
+  PRODUCT_FOLDERS,
+  type AccessProblem,
+  type CalendarEvent,
+  type ChangePage,
+  type EventInput,
+  type ItemKind,
+  type ItemRef,
+  type Mailbox,
+  type Recurrence,
+} from '../../relay/mailbox/types';
 import { extendedPropertyKey } from '../emulators/exchange/store';
+import { EwsMailbox } from '../../relay/mailbox/ews';
 
 export interface MailboxContractSetup {
   mailbox: Mailbox;
@@ -392,6 +406,270 @@ export function runMailboxContract(label: string, setup: () => Promise<MailboxCo
         expect(after).toMatchObject({ jobTitle: 'Directrice générale', companyName: 'Atelier Lumière & Fils', changeKey: updated.changeKey });
         await ctx.mailbox.deleteContact(ref.id);
         expect(goneFrom(folder.id, ref.id)).toBe(true);
+      });
+    });
+
+    describe('recurring series: patterns, occurrences, exceptions, cancellations', () => {
+      let calendarId: string;
+      const base = { timeZone: 'Europe/Berlin', isAllDay: false, attendees: [], sensitivity: 'normal' as const, categories: [] };
+      /** A whole-series window wide enough for every pattern below. */
+      const years = { start: '2027-01-01T00:00:00.000Z', end: '2030-01-01T00:00:00.000Z' };
+      const starts = (events: CalendarEvent[]): string[] => events.map((e) => e.start);
+
+      beforeAll(async () => {
+        calendarId = (await ctx.mailbox.getWellKnownFolder('calendar')).id;
+      });
+
+      /**
+       * Each pattern at 10:00 Berlin time, with the dates Outlook gives it (CET = UTC+1 until 28 March 2027, CEST =
+       * UTC+2 until 31 October). The expected starts prove the pattern reached the server intact, not just echoed.
+       */
+      const PATTERNS: { name: string; start: string; recurrence: Recurrence; expected: string[] }[] = [
+        {
+          name: 'daily, every other day, 5 times',
+          start: '2027-01-04T09:00:00.000Z',
+          recurrence: { pattern: 'daily', interval: 2, startDate: '2027-01-04', numberOfOccurrences: 5 },
+          expected: ['2027-01-04', '2027-01-06', '2027-01-08', '2027-01-10', '2027-01-12'].map((d) => `${d}T09:00:00.000Z`),
+        },
+        {
+          name: 'weekly, every other week on Monday and Thursday, until an end date',
+          start: '2027-01-04T09:00:00.000Z',
+          recurrence: { pattern: 'weekly', interval: 2, daysOfWeek: ['monday', 'thursday'], startDate: '2027-01-04', endDate: '2027-02-28' },
+          expected: ['2027-01-04', '2027-01-07', '2027-01-18', '2027-01-21', '2027-02-01', '2027-02-04', '2027-02-15', '2027-02-18'].map((d) => `${d}T09:00:00.000Z`),
+        },
+        {
+          name: 'absolute monthly on the 31st (the last day in shorter months)',
+          start: '2027-01-31T09:00:00.000Z',
+          recurrence: { pattern: 'absoluteMonthly', interval: 1, dayOfMonth: 31, startDate: '2027-01-31', numberOfOccurrences: 4 },
+          expected: ['2027-01-31T09:00:00.000Z', '2027-02-28T09:00:00.000Z', '2027-03-31T08:00:00.000Z', '2027-04-30T08:00:00.000Z'],
+        },
+        {
+          name: 'relative monthly on the last Friday',
+          start: '2027-01-29T09:00:00.000Z',
+          recurrence: { pattern: 'relativeMonthly', interval: 1, daysOfWeek: ['friday'], index: 'last', startDate: '2027-01-29', numberOfOccurrences: 3 },
+          expected: ['2027-01-29', '2027-02-26', '2027-03-26'].map((d) => `${d}T09:00:00.000Z`),
+        },
+        {
+          name: 'absolute yearly on 14 March',
+          start: '2027-03-14T09:00:00.000Z',
+          recurrence: { pattern: 'absoluteYearly', interval: 1, month: 3, dayOfMonth: 14, startDate: '2027-03-14', endDate: '2029-12-31' },
+          expected: ['2027-03-14', '2028-03-14', '2029-03-14'].map((d) => `${d}T09:00:00.000Z`),
+        },
+        {
+          name: 'relative yearly on the second Tuesday of October',
+          start: '2027-10-12T08:00:00.000Z',
+          recurrence: { pattern: 'relativeYearly', interval: 1, month: 10, daysOfWeek: ['tuesday'], index: 'second', startDate: '2027-10-01', numberOfOccurrences: 2 },
+          expected: ['2027-10-12T08:00:00.000Z', '2028-10-10T08:00:00.000Z'],
+        },
+      ];
+
+      for (const p of PATTERNS) {
+        test(`pattern round-trips and expands: ${p.name}`, async () => {
+          const end = new Date(Date.parse(p.start) + 3600_000).toISOString();
+          const ref = await ctx.mailbox.createEvent(calendarId, { ...base, subject: `Series ${p.recurrence.pattern}`, start: p.start, end, recurrence: p.recurrence });
+          try {
+            const [master] = await ctx.mailbox.getEvents([ref.id]);
+            expect(master).toMatchObject({ id: ref.id, type: 'seriesMaster' });
+            expect(master.recurrence).toEqual(p.recurrence);
+            // The server holds the same pattern (not a default index / month).
+            expect(ctx.emulator.store.item(address, ref.id)).toMatchObject({ recurrence: p.recurrence });
+            const occurrences = await ctx.mailbox.getOccurrences(ref.id, years);
+            expect(starts(occurrences)).toEqual(p.expected);
+            expect(occurrences.every((o) => o.type === 'occurrence' && o.seriesMasterId === ref.id && o.iCalUid === master.iCalUid && o.id !== ref.id)).toBe(true);
+          } finally {
+            await ctx.mailbox.deleteEvent(ref.id);
+          }
+        });
+      }
+
+      test('a pattern the back end cannot hold is refused, not silently changed', async () => {
+        // Graph writes any day set; EWS names one day or weekday / weekend day / every day only.
+        const odd: Recurrence = { pattern: 'relativeMonthly', interval: 1, daysOfWeek: ['monday', 'wednesday'], index: 'first', startDate: '2027-02-01', numberOfOccurrences: 2 };
+        const created = await ctx.mailbox.createEvent(calendarId, { ...base, subject: 'Odd days', start: '2027-02-01T09:00:00.000Z', end: '2027-02-01T10:00:00.000Z', recurrence: odd }).catch((e: unknown) => e);
+        if (created instanceof Error) {
+          expect(created).toMatchObject({ code: 'invalid-request' });
+          return;
+        }
+        const ref = created as ItemRef;
+        const [master] = await ctx.mailbox.getEvents([ref.id]);
+        expect(master.recurrence).toEqual(odd);
+        // The first Monday or Wednesday of the month: 1 February, 1 March 2027 (both Mondays).
+        expect(starts(await ctx.mailbox.getOccurrences(ref.id, years))).toEqual(['2027-02-01T09:00:00.000Z', '2027-03-01T09:00:00.000Z']);
+        await ctx.mailbox.deleteEvent(ref.id);
+      });
+
+      /** Tuesdays and Thursdays 10:00 Berlin from 3 Nov 2026, ten times (the last on 3 Dec). */
+      async function weeklySeries(subject: string): Promise<string> {
+        const ref = await ctx.mailbox.createEvent(calendarId, {
+          ...base,
+          subject,
+          start: '2026-11-03T09:00:00.000Z',
+          end: '2026-11-03T09:30:00.000Z',
+          recurrence: { pattern: 'weekly', interval: 1, daysOfWeek: ['tuesday', 'thursday'], startDate: '2026-11-03', numberOfOccurrences: 10 },
+        });
+        return ref.id;
+      }
+      const november = { start: '2026-11-09T00:00:00.000Z', end: '2026-11-20T00:00:00.000Z' };
+
+      test('a weekly series lists its occurrences in a window, each with its own id, readable by id', async () => {
+        const masterId = await weeklySeries('Weekly occurrences');
+        const [master] = await ctx.mailbox.getEvents([masterId]);
+        const occurrences = await ctx.mailbox.getOccurrences(masterId, november);
+        expect(starts(occurrences)).toEqual(['2026-11-10T09:00:00.000Z', '2026-11-12T09:00:00.000Z', '2026-11-17T09:00:00.000Z', '2026-11-19T09:00:00.000Z']);
+        for (const o of occurrences) {
+          expect(o).toMatchObject({ type: 'occurrence', seriesMasterId: masterId, originalStart: o.start, iCalUid: master.iCalUid, subject: 'Weekly occurrences', isCancelled: false });
+          expect(Date.parse(o.end) - Date.parse(o.start)).toBe(30 * 60_000);
+          expect(o.recurrence).toBeUndefined();
+        }
+        expect(new Set([masterId, ...occurrences.map((o) => o.id)]).size).toBe(5);
+        // The window's end is exclusive and an occurrence ending at its start is outside.
+        expect(starts(await ctx.mailbox.getOccurrences(masterId, { start: '2026-11-10T09:30:00.000Z', end: '2026-11-12T09:00:00.000Z' }))).toEqual([]);
+        // Read by id (what a change feed hands out): the same instance, pointing at its master.
+        const byId = await ctx.mailbox.getEvents(occurrences.map((o) => o.id));
+        expect(byId.map(({ id, start, type, seriesMasterId, originalStart }) => ({ id, start, type, seriesMasterId, originalStart }))).toEqual(
+          occurrences.map(({ id, start, type, seriesMasterId, originalStart }) => ({ id, start, type, seriesMasterId, originalStart })),
+        );
+        await ctx.mailbox.deleteEvent(masterId);
+      });
+
+      test('getOccurrences refuses what is not a series: a single event, a missing id, a reversed window', async () => {
+        const single = await ctx.mailbox.createEvent(calendarId, { ...base, subject: 'Single', start: '2026-11-10T09:00:00.000Z', end: '2026-11-10T10:00:00.000Z' });
+        await expect(ctx.mailbox.getOccurrences(single.id, november)).rejects.toMatchObject({ code: 'invalid-request' });
+        await ctx.mailbox.deleteEvent(single.id);
+        await expect(ctx.mailbox.getOccurrences('AAMkAdoesnotexist0000000000000000000000000000000', november)).rejects.toMatchObject({ code: 'not-found' });
+        const masterId = await weeklySeries('Reversed window');
+        await expect(ctx.mailbox.getOccurrences(masterId, { start: november.end, end: november.start })).rejects.toBeInstanceOf(MailboxError);
+        await ctx.mailbox.deleteEvent(masterId);
+      });
+
+      test('an occurrence the user changed comes back as an exception with its new time; the others stay', async () => {
+        const masterId = await weeklySeries('Weekly with an exception');
+        const [before] = (await ctx.mailbox.getOccurrences(masterId, november)).filter((o) => o.start === '2026-11-12T09:00:00.000Z');
+        // Occurrence 4 = Thursday 12 November: moved to Friday 13:00 Berlin and renamed, in Outlook.
+        ctx.emulator.control.user.editOccurrence(address, masterId, 4, { start: '2026-11-13T12:00:00.000Z', end: '2026-11-13T13:00:00.000Z', subject: 'Moved to Friday' });
+        const after = await ctx.mailbox.getOccurrences(masterId, november);
+        expect(starts(after)).toEqual(['2026-11-10T09:00:00.000Z', '2026-11-13T12:00:00.000Z', '2026-11-17T09:00:00.000Z', '2026-11-19T09:00:00.000Z']);
+        const exception = after[1];
+        expect(exception).toMatchObject({ id: before.id, type: 'exception', seriesMasterId: masterId, originalStart: '2026-11-12T09:00:00.000Z', start: '2026-11-13T12:00:00.000Z', end: '2026-11-13T13:00:00.000Z', subject: 'Moved to Friday' });
+        expect(after.filter((o) => o !== exception).every((o) => o.type === 'occurrence' && o.subject === 'Weekly with an exception')).toBe(true);
+        const [byId] = await ctx.mailbox.getEvents([exception.id]);
+        expect(byId).toMatchObject({ type: 'exception', seriesMasterId: masterId, start: '2026-11-13T12:00:00.000Z', originalStart: '2026-11-12T09:00:00.000Z' });
+        // Moved out of the window: it leaves the window it was in and shows in the one it went to.
+        ctx.emulator.control.user.editOccurrence(address, masterId, exception.id, { start: '2026-11-24T12:00:00.000Z', end: '2026-11-24T13:00:00.000Z' });
+        expect((await ctx.mailbox.getOccurrences(masterId, november)).map((o) => o.id)).not.toContain(exception.id);
+        const later = await ctx.mailbox.getOccurrences(masterId, { start: '2026-11-24T00:00:00.000Z', end: '2026-11-25T00:00:00.000Z' });
+        expect(later.map(({ type, start, subject }) => ({ type, start, subject }))).toEqual([
+          { type: 'occurrence', start: '2026-11-24T09:00:00.000Z', subject: 'Weekly with an exception' },
+          { type: 'exception', start: '2026-11-24T12:00:00.000Z', subject: 'Moved to Friday' },
+        ]);
+        expect(later[1].id).toBe(exception.id);
+        await ctx.mailbox.deleteEvent(masterId);
+      });
+
+      test('a deleted occurrence is gone, by the user or by the relay; the series stays', async () => {
+        const masterId = await weeklySeries('Weekly with gaps');
+        const occurrences = await ctx.mailbox.getOccurrences(masterId, november);
+        ctx.emulator.control.user.deleteOccurrence(address, masterId, occurrences[0].id);
+        const afterUser = await ctx.mailbox.getOccurrences(masterId, november);
+        expect(afterUser.map((o) => o.id)).toEqual(occurrences.slice(1).map((o) => o.id));
+        expect(await ctx.mailbox.getEvents([occurrences[0].id])).toEqual([]);
+        await ctx.mailbox.deleteEvent(occurrences[2].id);
+        expect((await ctx.mailbox.getOccurrences(masterId, november)).map((o) => o.id)).toEqual([occurrences[1].id, occurrences[3].id]);
+        const [master] = await ctx.mailbox.getEvents([masterId]);
+        expect(master).toMatchObject({ type: 'seriesMaster', recurrence: { numberOfOccurrences: 10 } });
+        await ctx.mailbox.deleteEvent(masterId);
+      });
+
+      test('the relay can move one occurrence: it becomes an exception, the series is untouched', async () => {
+        const masterId = await weeklySeries('Weekly moved by the relay');
+        const [, second] = await ctx.mailbox.getOccurrences(masterId, november);
+        const ref = await ctx.mailbox.updateEvent(second.id, { start: '2026-11-12T14:00:00.000Z', end: '2026-11-12T14:30:00.000Z', subject: 'Moved by C4C' });
+        expect(ref.id).toBe(second.id);
+        const after = await ctx.mailbox.getOccurrences(masterId, november);
+        expect(after[1]).toMatchObject({ id: second.id, type: 'exception', start: '2026-11-12T14:00:00.000Z', originalStart: second.start, subject: 'Moved by C4C' });
+        expect(canonicalZone(after[1].timeZone)).toBe(canonicalZone('Europe/Berlin'));
+        const [master] = await ctx.mailbox.getEvents([masterId]);
+        expect(master).toMatchObject({ start: '2026-11-03T09:00:00.000Z', subject: 'Weekly moved by the relay', type: 'seriesMaster' });
+        await ctx.mailbox.deleteEvent(masterId);
+      });
+
+      test('the change feed leads to a changed occurrence (EWS: via its master, Graph: the instance itself)', async () => {
+        // Within the Graph calendar window (now − 30 days … now + 365 days).
+        const day = Math.floor(Date.now() / 86_400_000) + 14;
+        const at = (d: number, h: number): string => new Date((day + d) * 86_400_000 + h * 3600_000).toISOString();
+        const date = at(0, 0).slice(0, 10);
+        const ref = await ctx.mailbox.createEvent(calendarId, { ...base, timeZone: 'UTC', subject: 'Daily stand-up', start: at(0, 8), end: at(0, 8.25), recurrence: { pattern: 'daily', interval: 1, startDate: date, numberOfOccurrences: 5 } });
+        const week = { start: at(0, 0), end: at(6, 0) };
+        const before = await ctx.mailbox.getOccurrences(ref.id, week);
+        expect(before).toHaveLength(5);
+        const { cursor } = await drainChanges(ctx.mailbox, calendarId, 'event', undefined);
+        ctx.emulator.control.user.editOccurrence(address, ref.id, 2, { start: at(1, 15), end: at(1, 15.25) });
+        ctx.emulator.control.user.deleteOccurrence(address, ref.id, 3);
+        const { pages } = await drainChanges(ctx.mailbox, calendarId, 'event', cursor);
+        const changed = await ctx.mailbox.getEvents([...ids(pages, 'created'), ...ids(pages, 'updated')]);
+        const ofSeries = changed.filter((e) => e.id === ref.id || e.seriesMasterId === ref.id);
+        // The documented difference (Mailbox.getChanges): EWS reports the master, Graph the instances.
+        const viaMaster = ctx.mailbox instanceof EwsMailbox;
+        if (viaMaster) expect(ofSeries.map((e) => e.id)).toEqual([ref.id]);
+        else {
+          // Graph: instances only, never the master; the deleted occurrence is reported deleted.
+          expect(ofSeries.length).toBeGreaterThan(0);
+          expect(ofSeries.every((e) => e.type === 'occurrence' || e.type === 'exception')).toBe(true);
+          expect(pages.flatMap((p) => p.deleted)).toContain(before[2].id);
+        }
+        const reachable = viaMaster ? await ctx.mailbox.getOccurrences(ref.id, week) : ofSeries;
+        expect(reachable.find((e) => e.originalStart === at(1, 8))).toMatchObject({ id: before[1].id, type: 'exception', start: at(1, 15), seriesMasterId: ref.id });
+        expect(reachable.map((e) => e.id)).not.toContain(before[2].id);
+        await ctx.mailbox.deleteEvent(ref.id);
+      });
+
+      describe('meetings organized by others', () => {
+        let organizer: string | undefined;
+        beforeAll(() => {
+          organizer = ctx.emulator.store.listMailboxes().find((m) => m.address !== address.toLowerCase())?.address;
+        });
+        const copyOf = (iCalUid: string): string => {
+          const copy = ctx.emulator.store.meetingCopies(iCalUid).find((c) => c.mailbox === address.toLowerCase());
+          if (!copy) throw new Error('no attendee copy');
+          return copy.event.id;
+        };
+        const meeting = (subject: string, recurrence?: Recurrence): EventInput & { recurrence?: Recurrence } => ({
+          ...base,
+          subject,
+          start: '2026-12-01T13:00:00.000Z',
+          end: '2026-12-01T14:00:00.000Z',
+          attendees: [{ address, name: 'Me', type: 'required', response: 'none' }],
+          ...(recurrence ? { recurrence } : {}),
+        });
+
+        test('a cancelled meeting reads isCancelled in the attendee’s calendar', async () => {
+          if (!organizer) return;
+          const created = ctx.emulator.control.user.createEvent(organizer, meeting('Workshop, later cancelled'));
+          const mine = copyOf(created.iCalUid);
+          expect((await ctx.mailbox.getEvents([mine]))[0]).toMatchObject({ isCancelled: false, isOrganizer: false, organizer: { address: organizer } });
+          ctx.emulator.control.user.cancelMeeting(organizer, created.id);
+          const [after] = await ctx.mailbox.getEvents([mine]);
+          expect(after).toMatchObject({ isCancelled: true, iCalUid: created.iCalUid, subject: 'Canceled: Workshop, later cancelled' });
+        });
+
+        test('one cancelled occurrence of a recurring meeting reads isCancelled; the others do not', async () => {
+          if (!organizer) return;
+          const created = ctx.emulator.control.user.createEvent(organizer, meeting('Weekly customer sync', { pattern: 'weekly', interval: 1, daysOfWeek: ['tuesday'], startDate: '2026-12-01', numberOfOccurrences: 4 }));
+          const mine = copyOf(created.iCalUid);
+          const december = { start: '2026-12-01T00:00:00.000Z', end: '2027-01-01T00:00:00.000Z' };
+          expect((await ctx.mailbox.getOccurrences(mine, december)).map((o) => o.isCancelled)).toEqual([false, false, false, false]);
+          ctx.emulator.control.user.cancelOccurrence(organizer, created.id, 2);
+          const after = await ctx.mailbox.getOccurrences(mine, december);
+          expect(after.map((o) => [o.start, o.isCancelled])).toEqual([
+            ['2026-12-01T13:00:00.000Z', false],
+            ['2026-12-08T13:00:00.000Z', true],
+            ['2026-12-15T13:00:00.000Z', false],
+            ['2026-12-22T13:00:00.000Z', false],
+          ]);
+          expect(after[1]).toMatchObject({ type: 'exception', seriesMasterId: mine, subject: 'Canceled: Weekly customer sync', organizer: { address: organizer } });
+          // The organizer's own series no longer has it.
+          expect(ctx.emulator.store.seriesInstances(organizer, created.id, december)).toHaveLength(3);
+        });
       });
     });
 

@@ -20,11 +20,15 @@ import { RelativeMonthlyPattern } from 'ews-javascript-api/js/ComplexProperties/
 import { RelativeYearlyPattern } from 'ews-javascript-api/js/ComplexProperties/Recurrence/Patterns/Recurrence.RelativeYearlyPattern';
 import { WeeklyPattern } from 'ews-javascript-api/js/ComplexProperties/Recurrence/Patterns/Recurrence.WeeklyPattern';
 import { YearlyPattern } from 'ews-javascript-api/js/ComplexProperties/Recurrence/Patterns/Recurrence.YearlyPattern';
+// System.DayOfWeek (WeeklyPattern.FirstDayOfWeek) is not re-exported by the package index.
+import { DayOfWeek } from 'ews-javascript-api/js/Enumerations/DayOfWeek';
 import { randomUUID } from 'node:crypto';
 import {
   C4C_OBJECT_ID_PROPERTY,
   CursorRejectedError,
   MailboxError,
+  normalizeRecurrence,
+  occurrenceWindow,
   type AccessCheck,
   type Attendee,
   type CalendarEvent,
@@ -44,6 +48,7 @@ import {
   type Recurrence,
   type ResponseStatus,
   type TaskInput,
+  type WeekIndex,
   type WellKnownFolder,
 } from '../types';
 import { accessCheckOf, responseCodeOf, toMailboxError, type ErrorContext } from './errors';
@@ -99,6 +104,16 @@ const SENSITIVITY = ['normal', 'personal', 'private', 'confidential'] as const;
 const TASK_STATUS = ['notStarted', 'inProgress', 'completed', 'waitingOnOthers', 'deferred'] as const;
 const IMPORTANCE = ['low', 'normal', 'high'] as const;
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+/** ews.DayOfTheWeekIndex order (First = 0 … Last = 4). */
+const WEEK_INDEXES: WeekIndex[] = ['first', 'second', 'third', 'fourth', 'last'];
+/** The day sets a relative EWS pattern can name besides one day (ews.DayOfTheWeek Day / Weekday / WeekendDay). */
+const DAY_SETS: [ews.DayOfTheWeek, string[]][] = [
+  [ews.DayOfTheWeek.Day, [...DAYS]],
+  [ews.DayOfTheWeek.Weekday, DAYS.slice(1, 6)],
+  [ews.DayOfTheWeek.WeekendDay, [DAYS[6], DAYS[0]]],
+];
+/** FindItem CalendarView page size (Exchange's default EWSFindCountLimit is 1000). */
+const CALENDAR_VIEW_PAGE = 200;
 
 function kindOfFolderClass(folderClass: string | undefined): FolderKind {
   if (folderClass?.startsWith('IPF.Appointment')) return 'calendar';
@@ -396,14 +411,14 @@ export class EwsMailbox implements Mailbox {
    * GetItem in batches of ~10, at most 3 batches of one mailbox in flight (per-mailbox concurrency 2–3 is the
    * guidance; the account-wide cap is the limiter). Items that no longer exist are left out; order follows `ids`.
    */
-  private async bindItems(ids: string[], propertySet: ews.PropertySet): Promise<ews.Item[]> {
+  private async bindItems(ids: string[], propertySet: ews.PropertySet, toItemId: (id: string) => ews.ItemId = (id) => new ews.ItemId(id)): Promise<ews.Item[]> {
     const batches = chunk(ids, this.options.getItemBatchSize ?? 10);
     const results: ews.Item[][] = new Array(batches.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batches.length) {
         const index = next++;
-        const responses = await this.call(() => this.service.BindToItems(batches[index].map((id) => new ews.ItemId(id)), propertySet));
+        const responses = await this.call(() => this.service.BindToItems(batches[index].map(toItemId), propertySet));
         const items: ews.Item[] = [];
         for (const response of responses.Responses) {
           if (response.Result === ews.ServiceResult.Success && response.Item) items.push(response.Item);
@@ -479,6 +494,14 @@ export class EwsMailbox implements Mailbox {
   }
 
   async getEvents(ids: string[]): Promise<CalendarEvent[]> {
+    return this.readEvents(ids);
+  }
+
+  /**
+   * GetItem of events. EWS occurrences and exceptions do not name their master, so for those the master ids are read
+   * in a second GetItem of RecurringMasterItemId (IdOnly) — unless the caller already knows it (getOccurrences).
+   */
+  private async readEvents(ids: string[], knownMasterId?: string): Promise<CalendarEvent[]> {
     const props = new ews.PropertySet(ews.BasePropertySet.IdOnly, [
       ews.ItemSchema.Subject,
       ews.ItemSchema.Body,
@@ -498,11 +521,12 @@ export class EwsMailbox implements Mailbox {
       ews.AppointmentSchema.IsCancelled,
       ews.AppointmentSchema.AppointmentType,
       ews.AppointmentSchema.Recurrence,
+      ews.AppointmentSchema.OriginalStart,
       this.c4cProperty,
     ]);
     props.RequestedBodyType = ews.BodyType.HTML;
     const items = await this.bindItems(ids, props);
-    return items.map((item) => {
+    const events = items.map((item) => {
       const a = item as ews.Appointment;
       const attendees = (list: ews.AttendeeCollection | null, type: Attendee['type']): Attendee[] =>
         (list?.GetEnumerator() ?? []).map((x) => ({ ...(addressOf(x) ?? { address: '' }), type, response: RESPONSE[x.ResponseType ?? 0] ?? 'none' }));
@@ -523,30 +547,90 @@ export class EwsMailbox implements Mailbox {
         isOrganizer: a.MyResponseType === ews.MeetingResponseType.Organizer,
         isCancelled: Boolean(a.IsCancelled),
         type,
+        ...(type === 'occurrence' || type === 'exception' ? { originalStart: isoOf(a.OriginalStart) ?? isoOf(a.Start) } : {}),
         recurrence: a.Recurrence ? this.readRecurrence(a.Recurrence) : undefined,
         sensitivity: SENSITIVITY[a.Sensitivity] ?? 'normal',
         categories: this.categoriesOf(a),
         c4cObjectId: this.c4cObjectIdOf(a),
       };
-      for (const key of ['location', 'bodyHtml', 'organizer', 'recurrence', 'c4cObjectId'] as const) if (event[key] === undefined) delete event[key];
+      for (const key of ['location', 'bodyHtml', 'organizer', 'recurrence', 'originalStart', 'c4cObjectId'] as const) if (event[key] === undefined) delete event[key];
       return event;
     });
+    const instances = events.filter((e) => e.type === 'occurrence' || e.type === 'exception');
+    if (instances.length === 0) return events;
+    const masterOf = new Map<string, string>();
+    if (knownMasterId !== undefined) for (const e of instances) masterOf.set(e.id, knownMasterId);
+    else {
+      const masters = await this.bindItems(
+        instances.map((e) => e.id),
+        ews.PropertySet.IdOnly,
+        (id) => new ews.RecurringAppointmentMasterId(id),
+      );
+      // Responses come in request order; one whose master is gone was left out, so match by position only when whole.
+      if (masters.length === instances.length) instances.forEach((e, i) => masterOf.set(e.id, masters[i].Id.UniqueId));
+      else {
+        for (const e of instances) {
+          const [master] = await this.bindItems([e.id], ews.PropertySet.IdOnly, (id) => new ews.RecurringAppointmentMasterId(id));
+          if (master) masterOf.set(e.id, master.Id.UniqueId);
+        }
+      }
+    }
+    return events.map((e) => (masterOf.has(e.id) ? { ...e, seriesMasterId: masterOf.get(e.id) } : e));
+  }
+
+  /**
+   * FindItem with a CalendarView over the master's folder (EWS has no "instances of this series" call), keeping the
+   * occurrences and exceptions with the master's UID, then GetItem for their full properties. CalendarView pages end
+   * with IncludesLastItemInRange="false"; the next page starts at the last item's start (dedupe by id).
+   */
+  async getOccurrences(seriesMasterId: string, window: { start: string; end: string }): Promise<CalendarEvent[]> {
+    const { start, end } = occurrenceWindow(window);
+    const masterProps = new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.ItemSchema.ParentFolderId, ews.AppointmentSchema.AppointmentType, ews.AppointmentSchema.ICalUid]);
+    const [master] = await this.bindItems([seriesMasterId], masterProps);
+    if (!master) throw new MailboxError('not-found', `Event ${seriesMasterId} was not found in ${this.address}.`, false);
+    if (!(master instanceof ews.Appointment) || master.AppointmentType !== ews.AppointmentType.RecurringMaster) {
+      throw new MailboxError('invalid-request', `Item ${seriesMasterId} of ${this.address} is not a series master; only a series has occurrences.`, false);
+    }
+    const folderId = new ews.FolderId(master.ParentFolderId.UniqueId);
+    const uid = master.ICalUid;
+    const found: string[] = [];
+    const seen = new Set<string>();
+    let from = Date.parse(start);
+    for (let guard = 0; guard < 1000; guard++) {
+      const view = new ews.CalendarView(utcDateTime(new Date(from).toISOString()), utcDateTime(end), CALENDAR_VIEW_PAGE);
+      view.PropertySet = new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.AppointmentSchema.AppointmentType, ews.AppointmentSchema.ICalUid, ews.AppointmentSchema.Start]);
+      const page = await this.call(() => this.service.FindAppointments(folderId, view));
+      for (const a of page.Items) {
+        const instance = a.AppointmentType === ews.AppointmentType.Occurrence || a.AppointmentType === ews.AppointmentType.Exception;
+        if (instance && a.ICalUid === uid && !seen.has(a.Id.UniqueId)) found.push(a.Id.UniqueId);
+        seen.add(a.Id.UniqueId);
+      }
+      const last = page.Items[page.Items.length - 1];
+      const next = last ? last.Start.TotalMilliSeconds : from;
+      // No progress means more than a page of items start at `from`: stop rather than loop.
+      if (!page.MoreAvailable || next <= from) break;
+      from = next;
+    }
+    const events = await this.readEvents(found, master.Id.UniqueId);
+    return events.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
   }
 
   private readRecurrence(r: ews.Recurrence): Recurrence {
     // The library leaves Interval / NumberOfOccurrences as the XML strings.
     const base = { interval: Number((r as IntervalPattern).Interval ?? 1), startDate: dateOnlyOf(r.StartDate) ?? '' };
+    const daysOf = (day: ews.DayOfTheWeek): string[] => DAY_SETS.find(([set]) => set === day)?.[1] ?? [DAYS[day]];
     let recurrence: Recurrence;
     if (r instanceof WeeklyPattern) recurrence = { pattern: 'weekly', ...base, daysOfWeek: r.DaysOfTheWeek.GetEnumerator().map((d) => DAYS[d]) };
     else if (r instanceof DailyPattern) recurrence = { pattern: 'daily', ...base };
     else if (r instanceof MonthlyPattern) recurrence = { pattern: 'absoluteMonthly', ...base, dayOfMonth: Number(r.DayOfMonth) };
-    else if (r instanceof RelativeMonthlyPattern) recurrence = { pattern: 'relativeMonthly', ...base, daysOfWeek: [DAYS[r.DayOfTheWeek]] };
-    else if (r instanceof YearlyPattern) recurrence = { pattern: 'absoluteYearly', ...base, interval: 1, dayOfMonth: Number(r.DayOfMonth) };
-    else if (r instanceof RelativeYearlyPattern) recurrence = { pattern: 'relativeYearly', ...base, interval: 1, daysOfWeek: [DAYS[r.DayOfTheWeek]] };
+    else if (r instanceof RelativeMonthlyPattern) recurrence = { pattern: 'relativeMonthly', ...base, daysOfWeek: daysOf(r.DayOfTheWeek), index: WEEK_INDEXES[r.DayOfTheWeekIndex] };
+    // EWS yearly patterns have no interval: every year.
+    else if (r instanceof YearlyPattern) recurrence = { pattern: 'absoluteYearly', ...base, interval: 1, month: Number(r.Month), dayOfMonth: Number(r.DayOfMonth) };
+    else if (r instanceof RelativeYearlyPattern) recurrence = { pattern: 'relativeYearly', ...base, interval: 1, month: Number(r.Month), daysOfWeek: daysOf(r.DayOfTheWeek), index: WEEK_INDEXES[r.DayOfTheWeekIndex] };
     else throw new MailboxError('invalid-request', `Unsupported recurrence ${r.constructor.name}`, false);
     if (r.NumberOfOccurrences) recurrence.numberOfOccurrences = Number(r.NumberOfOccurrences);
     else if (r.HasEnd && r.EndDate) recurrence.endDate = dateOnlyOf(r.EndDate);
-    return recurrence;
+    return normalizeRecurrence(recurrence);
   }
 
   async getTasks(ids: string[]): Promise<MailTask[]> {
@@ -706,26 +790,55 @@ export class EwsMailbox implements Mailbox {
     if (input.recurrence !== undefined) a.Recurrence = this.writeRecurrence(input.recurrence);
   }
 
-  private writeRecurrence(r: Recurrence): ews.Recurrence {
+  private writeRecurrence(input: Recurrence): ews.Recurrence {
+    const r = normalizeRecurrence(input);
     const start = dateOnlyDateTime(r.startDate);
+    const invalid = (why: string): MailboxError => new MailboxError('invalid-request', `Recurrence ${r.pattern}: ${why}`, false);
     const days = (r.daysOfWeek ?? []).map((d) => {
       const index = DAYS.indexOf(d.toLowerCase());
-      if (index < 0) throw new MailboxError('invalid-request', `Unknown day of week ${d}`, false);
+      if (index < 0) throw invalid(`unknown day of week ${d}`);
       return index as ews.DayOfTheWeek;
     });
+    /** A relative EWS pattern names one day, or the day sets "every day", "weekday", "weekend day". */
+    const relativeDay = (): ews.DayOfTheWeek => {
+      const set = [...new Set(days)].sort((a, b) => a - b);
+      if (set.length === 1) return set[0];
+      const named = DAY_SETS.find(([, names]) => names.length === set.length && names.map((n) => DAYS.indexOf(n)).sort((a, b) => a - b).every((d, i) => d === set[i]));
+      if (!named) throw invalid(`EWS can only name one day, every day, weekdays or weekend days, not ${(r.daysOfWeek ?? []).join(', ') || 'none'}.`);
+      return named[0];
+    };
+    const index = WEEK_INDEXES.indexOf(r.index ?? 'first') as ews.DayOfTheWeekIndex;
+    const month = (r.month ?? Number(r.startDate.slice(5, 7))) as ews.Month;
+    const dayOfMonth = r.dayOfMonth ?? Number(r.startDate.slice(8, 10));
+    const everyYear = (): void => {
+      if (r.interval !== 1) throw invalid(`EWS yearly patterns repeat every year; interval ${r.interval} cannot be written.`);
+    };
     let pattern: ews.Recurrence;
     switch (r.pattern) {
       case 'daily':
         pattern = new DailyPattern(start, r.interval);
         break;
-      case 'weekly':
-        pattern = new WeeklyPattern(start, r.interval, days);
+      case 'weekly': {
+        const weekly = new WeeklyPattern(start, r.interval, days);
+        // Graph's default week start; it decides which weeks an every-n-weeks series skips.
+        weekly.FirstDayOfWeek = DayOfWeek.Sunday;
+        pattern = weekly;
         break;
+      }
       case 'absoluteMonthly':
-        pattern = new MonthlyPattern(start, r.interval, r.dayOfMonth ?? Number(r.startDate.slice(8, 10)));
+        pattern = new MonthlyPattern(start, r.interval, dayOfMonth);
         break;
-      default:
-        throw new MailboxError('invalid-request', `Writing ${r.pattern} recurrences over EWS is not supported by the relay.`, false);
+      case 'relativeMonthly':
+        pattern = new RelativeMonthlyPattern(start, r.interval, relativeDay(), index);
+        break;
+      case 'absoluteYearly':
+        everyYear();
+        pattern = new YearlyPattern(start, month, dayOfMonth);
+        break;
+      case 'relativeYearly':
+        everyYear();
+        pattern = new RelativeYearlyPattern(start, month, relativeDay(), index);
+        break;
     }
     if (r.numberOfOccurrences) pattern.NumberOfOccurrences = r.numberOfOccurrences;
     else if (r.endDate) pattern.EndDate = dateOnlyDateTime(r.endDate);

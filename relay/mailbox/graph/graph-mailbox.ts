@@ -24,6 +24,7 @@ import { z } from 'zod';
 import {
   CursorRejectedError,
   MailboxError,
+  occurrenceWindow,
   type AccessCheck,
   type CalendarEvent,
   type ChangePage,
@@ -433,6 +434,37 @@ export class GraphMailbox implements Mailbox {
       ids.map((id) => `${this.u}/events/${encodeURIComponent(id)}?$expand=${expand}`),
       (body) => toCalendarEvent(body),
     );
+  }
+
+  /**
+   * `GET /events/{id}/instances` with the window, after checking in the same `$batch` that the id is a series master:
+   * Graph documents instances for masters only, and the interface promises 'invalid-request' for anything else.
+   */
+  async getOccurrences(seriesMasterId: string, window: { start: string; end: string }): Promise<CalendarEvent[]> {
+    const { start, end } = occurrenceWindow(window);
+    const id = encodeURIComponent(seriesMasterId);
+    const expand = encodeURIComponent(EXPAND_EVENT_PROPERTIES);
+    const [master, first] = await this.transport.batch([
+      { method: 'GET', url: `${this.u}/events/${id}?$select=id,type` },
+      { method: 'GET', url: `${this.u}/events/${id}/instances?startDateTime=${encodeURIComponent(start)}&endDateTime=${encodeURIComponent(end)}&$top=100&$expand=${expand}` },
+    ]);
+    if (master instanceof Error) throw master;
+    const type = (master.body as { type?: string }).type;
+    if (type !== 'seriesMaster') throw new GraphMailboxError('invalid-request', `Event ${seriesMasterId} of ${this.address} is not a series master (type ${type ?? 'unknown'}); only a series has occurrences.`, false, 'unknown');
+    if (first instanceof Error) throw first;
+    const raw: unknown[] = [];
+    let page = first.body as { value?: unknown[]; '@odata.nextLink'?: string };
+    for (;;) {
+      raw.push(...(page.value ?? []));
+      const next = page['@odata.nextLink'];
+      if (!next) break;
+      page = (await this.transport.call('GET', next)).body as typeof page;
+    }
+    return raw
+      .map((body) => toCalendarEvent(body))
+      .filter((e) => e.type === 'occurrence' || e.type === 'exception')
+      .map((e) => ({ ...e, seriesMasterId: e.seriesMasterId ?? seriesMasterId }))
+      .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
   }
 
   getTasks(ids: string[]): Promise<MailTask[]> {

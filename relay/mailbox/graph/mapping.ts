@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   C4C_OBJECT_ID_PROPERTY,
+  normalizeRecurrence,
   type Attachment,
   type Attendee,
   type CalendarEvent,
@@ -161,6 +162,8 @@ const recurrenceSchema = z
       interval: z.number().optional(),
       daysOfWeek: z.array(z.string()).optional().nullable(),
       dayOfMonth: z.number().optional().nullable(),
+      index: z.string().optional().nullable(),
+      month: z.number().optional().nullable(),
     }),
     range: z.object({
       type: z.string().optional(),
@@ -193,6 +196,7 @@ export const graphEventSchema = z.object({
   isCancelled: z.boolean().optional(),
   type: z.string().optional(),
   seriesMasterId: z.string().nullable().optional(),
+  originalStart: z.string().nullable().optional(),
   recurrence: recurrenceSchema,
   sensitivity: z.string().optional(),
   categories: z.array(z.string()).optional(),
@@ -202,6 +206,7 @@ export const graphEventSchema = z.object({
 const EVENT_TYPES = ['singleInstance', 'seriesMaster', 'occurrence', 'exception'] as const;
 const SENSITIVITIES = ['normal', 'personal', 'private', 'confidential'] as const;
 const PATTERNS = ['daily', 'weekly', 'absoluteMonthly', 'relativeMonthly', 'absoluteYearly', 'relativeYearly'] as const;
+const WEEK_INDEXES = ['first', 'second', 'third', 'fourth', 'last'] as const;
 
 function oneOf<T extends string>(values: readonly T[], value: string | null | undefined, fallback: T): T {
   return (values as readonly string[]).includes(value ?? '') ? (value as T) : fallback;
@@ -231,16 +236,21 @@ export function toCalendarEvent(raw: unknown): CalendarEvent {
   if (e.recurrence) {
     const p = e.recurrence.pattern;
     const r = e.recurrence.range;
-    recurrence = {
+    // Graph prints every pattern property (index "first", month 0 …) whatever the type: keep the ones it uses.
+    recurrence = normalizeRecurrence({
       pattern: oneOf(PATTERNS, p.type, 'daily'),
       interval: p.interval ?? 1,
       ...(p.daysOfWeek && p.daysOfWeek.length > 0 ? { daysOfWeek: p.daysOfWeek } : {}),
       ...(p.dayOfMonth ? { dayOfMonth: p.dayOfMonth } : {}),
+      ...(p.index ? { index: oneOf(WEEK_INDEXES, p.index, 'first') } : {}),
+      ...(p.month ? { month: p.month } : {}),
       startDate: r.startDate,
       ...(r.type === 'endDate' && r.endDate && r.endDate !== '0001-01-01' ? { endDate: r.endDate } : {}),
       ...(r.type === 'numbered' && r.numberOfOccurrences ? { numberOfOccurrences: r.numberOfOccurrences } : {}),
-    };
+    });
   }
+  const type = oneOf(EVENT_TYPES, e.type, 'singleInstance');
+  const instance = type === 'occurrence' || type === 'exception';
   return {
     id: e.id,
     changeKey: changeKeyOf(e),
@@ -256,8 +266,9 @@ export function toCalendarEvent(raw: unknown): CalendarEvent {
     attendees,
     isOrganizer: e.isOrganizer ?? false,
     isCancelled: e.isCancelled ?? false,
-    type: oneOf(EVENT_TYPES, e.type, 'singleInstance'),
+    type,
     seriesMasterId: e.seriesMasterId ?? undefined,
+    ...(instance && e.originalStart ? { originalStart: instant(e.originalStart) } : {}),
     recurrence,
     sensitivity: oneOf(SENSITIVITIES, e.sensitivity, 'normal'),
     categories: e.categories ?? [],
@@ -284,9 +295,17 @@ export function eventBody(input: Partial<EventInput>): Record<string, unknown> {
   if (input.sensitivity !== undefined) body.sensitivity = input.sensitivity;
   if (input.categories !== undefined) body.categories = input.categories;
   if (input.recurrence !== undefined) {
-    const r = input.recurrence;
+    // Only the fields the pattern uses; a count wins over an end date, as on EWS.
+    const r = normalizeRecurrence(input.recurrence);
     body.recurrence = {
-      pattern: { type: r.pattern, interval: r.interval, ...(r.daysOfWeek ? { daysOfWeek: r.daysOfWeek } : {}), ...(r.dayOfMonth ? { dayOfMonth: r.dayOfMonth } : {}) },
+      pattern: {
+        type: r.pattern,
+        interval: r.interval,
+        ...(r.daysOfWeek ? { daysOfWeek: r.daysOfWeek } : {}),
+        ...(r.dayOfMonth ? { dayOfMonth: r.dayOfMonth } : {}),
+        ...(r.index ? { index: r.index } : {}),
+        ...(r.month ? { month: r.month } : {}),
+      },
       range: r.endDate
         ? { type: 'endDate', startDate: r.startDate, endDate: r.endDate, recurrenceTimeZone: zone }
         : r.numberOfOccurrences

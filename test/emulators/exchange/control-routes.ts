@@ -17,6 +17,25 @@ const deliverSchema = z.object({
   categories: z.array(z.string()).optional(),
 });
 const categorizeSchema = z.object({ categories: z.array(z.string()) });
+const isoInstant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO 8601 instant');
+const occurrencePatchSchema = z
+  .object({
+    subject: z.string(),
+    start: isoInstant,
+    end: isoInstant,
+    location: z.string(),
+    bodyHtml: z.string(),
+    isAllDay: z.boolean(),
+    sensitivity: z.enum(['normal', 'personal', 'private', 'confidential']),
+    categories: z.array(z.string()),
+  })
+  .partial()
+  .strict();
+
+/** `:occurrence` is a 1-based index ("3"), an original start (ISO instant) or an occurrence id. */
+function occurrenceRef(value: string): number | string {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 export function createControlRouter(control: ExchangeControl): Router {
   const router = express.Router();
@@ -64,12 +83,29 @@ export function createControlRouter(control: ExchangeControl): Router {
     const item = control.user.categorize(String(req.params.address), String(req.params.id), categorizeSchema.parse(req.body).categories);
     res.json({ id: item.id, changeKey: item.changeKey });
   });
+  // "The user in Outlook" on one occurrence of a series (`:id` is the series master).
+  router.post('/mailboxes/:address/items/:id/occurrences/:occurrence/edit', (req, res) => {
+    const exception = control.user.editOccurrence(String(req.params.address), String(req.params.id), occurrenceRef(String(req.params.occurrence)), occurrencePatchSchema.parse(req.body));
+    res.json({ id: exception.id, changeKey: exception.changeKey, originalStart: exception.originalStart });
+  });
+  router.delete('/mailboxes/:address/items/:id/occurrences/:occurrence', (req, res) => {
+    control.user.deleteOccurrence(String(req.params.address), String(req.params.id), occurrenceRef(String(req.params.occurrence)));
+    res.status(204).end();
+  });
+  router.post('/mailboxes/:address/items/:id/occurrences/:occurrence/cancel', (req, res) => {
+    control.user.cancelOccurrence(String(req.params.address), String(req.params.id), occurrenceRef(String(req.params.occurrence)));
+    res.status(204).end();
+  });
+  router.post('/mailboxes/:address/items/:id/cancel-meeting', (req, res) => {
+    control.user.cancelMeeting(String(req.params.address), String(req.params.id));
+    res.status(204).end();
+  });
   router.get('/sent-meeting-messages', (_req, res) => {
     res.json(control.store.sentMeetingMessages);
   });
   router.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (error instanceof z.ZodError) res.status(400).json({ error: 'invalid-input', issues: error.issues });
-    else if (error instanceof StoreError) res.status(404).json({ error: error.code, message: error.message });
+    else if (error instanceof StoreError) res.status(error.code === 'ErrorInvalidRequest' ? 400 : 404).json({ error: error.code, message: error.message });
     else next(error);
   });
   return router;

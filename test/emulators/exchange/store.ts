@@ -15,10 +15,13 @@
  *   opaque `ChangeCursor` produced by `encodeCursor` (carrying the mailbox generation, so `invalidateCursors` makes all
  *   outstanding cursors of a mailbox invalid, as a server losing sync state would).
  * - Grants: service accounts (EWS basic auth) and which mailboxes each may impersonate.
+ * - Recurring series: one stored master carrying its exceptions and deleted occurrences; occurrences are computed on
+ *   read and have ids of their own (`recurrence.ts`), so `readItem` resolves them while `item` sees stored items only.
  *
  * Everything is synchronous and single-threaded; endpoints call it per request.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { instanceOf, parseOccurrenceId, seriesInstances, slotAt, slotAtIndex } from './recurrence';
 import type {
   Attachment,
   CalendarEvent,
@@ -80,7 +83,21 @@ export type StoredEvent = ItemBase &
     kind: 'event';
     /** The mailbox owner's own response (organizer copies: 'organizer'). */
     myResponse: ResponseStatus;
+    /** Series masters: occurrences the user changed (see recurrence.ts). Cleared when the pattern or times change. */
+    exceptions?: StoredOccurrenceChange[];
+    /** Series masters: original starts (UTC ISO) of occurrences deleted from the series. */
+    deletedOccurrences?: string[];
   };
+
+/** What a user changed on one occurrence of a series (which makes it an exception). */
+export interface StoredOccurrenceChange {
+  /** UTC ISO instant (toISOString form) of the slot the pattern gave it. */
+  originalStart: string;
+  changeKey: string;
+  lastModifiedAt: string;
+  changes: OccurrenceChanges;
+}
+export type OccurrenceChanges = Partial<Pick<StoredEvent, 'subject' | 'start' | 'end' | 'location' | 'bodyHtml' | 'isAllDay' | 'isCancelled' | 'attendees' | 'sensitivity' | 'categories' | 'myResponse'>>;
 
 export type StoredTask = ItemBase & Omit<MailTask, 'id' | 'changeKey' | 'categories' | 'c4cObjectId'> & { kind: 'task' };
 
@@ -147,6 +164,11 @@ export interface MailboxRecord {
   masterCategories: StoredCategory[];
   /** Raw user configurations other than CategoryList (EWS Get/Create/UpdateUserConfiguration), keyed `folderId|name`. */
   userConfigurations: Map<string, { xmlDataBase64?: string; dictionary?: Record<string, string> }>;
+  /**
+   * Last state of hard-deleted items, so views of the change log can still describe what went away (Graph
+   * calendarView delta reports every instance of a deleted series as removed).
+   */
+  removedItems: Map<string, StoredItem>;
 }
 
 export class StoreError extends Error {
@@ -161,6 +183,8 @@ export class StoreError extends Error {
       | 'ErrorInvalidSyncStateData'
       | 'ErrorInvalidIdMalformed'
       | 'ErrorCannotCreateContactInNonContactFolder'
+      | 'ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange'
+      | 'ErrorCalendarOccurrenceIsDeletedFromRecurrence'
       | 'ErrorInvalidRequest',
     message: string,
   ) {
@@ -327,6 +351,7 @@ export class ExchangeStore {
       hierarchyLog: [],
       masterCategories: DEFAULT_CATEGORIES.map((c) => ({ ...c, id: `{${randomUUID()}}` })),
       userConfigurations: new Map(),
+      removedItems: new Map(),
     };
     this.mailboxes.set(key, record);
     const root = this.insertFolder(record, { displayName: 'Top of Information Store', kind: 'mail', wellKnownName: 'msgfolderroot' });
@@ -518,6 +543,14 @@ export class ExchangeStore {
     }
     const next = structuredClone(current);
     mutate(next);
+    if (next.kind === 'event' && current.kind === 'event' && (next.exceptions?.length || next.deletedOccurrences?.length)) {
+      // Outlook drops a series' exceptions when its pattern or times change: the old slots no longer exist.
+      const timing = (e: StoredEvent): string => JSON.stringify([e.recurrence ?? null, e.start, e.end, e.timeZone]);
+      if (timing(next) !== timing(current)) {
+        delete next.exceptions;
+        delete next.deletedOccurrences;
+      }
+    }
     next.id = current.id;
     next.folderId = current.folderId;
     next.changeKey = newChangeKey();
@@ -550,7 +583,78 @@ export class ExchangeStore {
       return;
     }
     record.items.delete(itemId);
+    record.removedItems.set(itemId, item);
     this.log(record, item.folderId, 'delete', itemId);
+  }
+
+  // ---- recurring series (see recurrence.ts) ----
+
+  /** A series master of the mailbox; ErrorItemNotFound for anything else. */
+  seriesMaster(address: string, masterId: string): StoredEvent {
+    const item = this.item(address, masterId);
+    if (item.kind !== 'event' || !item.recurrence) throw new StoreError('ErrorItemNotFound', 'The specified object is not a recurring master.');
+    return item;
+  }
+
+  /**
+   * Finds an item by id, occurrence ids included (computed from their master; deleted occurrences and slots the
+   * pattern does not have are ErrorItemNotFound). Reads only: writes go through the master.
+   */
+  readItem(address: string, itemId: string): StoredItem {
+    const occurrence = parseOccurrenceId(itemId);
+    if (!occurrence) return this.item(address, itemId);
+    const master = this.seriesMaster(address, occurrence.masterId);
+    const slot = slotAt(master, occurrence.originalStart);
+    if (!slot || (master.deletedOccurrences ?? []).includes(slot.originalStart)) throw new StoreError('ErrorItemNotFound', 'The specified object was not found in the store.');
+    return instanceOf(master, slot.originalStart);
+  }
+
+  /** Occurrences and exceptions of a master overlapping [start, end). */
+  seriesInstances(address: string, masterId: string, window: { start: string; end: string }): StoredEvent[] {
+    return seriesInstances(this.seriesMaster(address, masterId), window);
+  }
+
+  /**
+   * The original start of an occurrence named by 1-based index (EWS InstanceIndex) or by original start (an ISO
+   * instant, or an occurrence id). Throws the EWS errors for indexes past the range and deleted occurrences.
+   */
+  occurrenceStart(address: string, masterId: string, occurrence: number | string): string {
+    const master = this.seriesMaster(address, masterId);
+    let slot;
+    if (typeof occurrence === 'number') slot = slotAtIndex(master, occurrence);
+    else {
+      const parsed = parseOccurrenceId(occurrence);
+      if (parsed && parsed.masterId !== masterId) throw new StoreError('ErrorItemNotFound', 'The occurrence belongs to another series.');
+      slot = slotAt(master, parsed?.originalStart ?? occurrence);
+    }
+    if (!slot) throw new StoreError('ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange', 'Occurrence index is out of recurrence range.');
+    if ((master.deletedOccurrences ?? []).includes(slot.originalStart)) throw new StoreError('ErrorCalendarOccurrenceIsDeletedFromRecurrence', 'Occurrence with this index was previously deleted from the recurrence.');
+    return slot.originalStart;
+  }
+
+  /** Makes (or changes) an exception: the master gets a new change key, the instance its own. */
+  modifyOccurrence(address: string, masterId: string, originalStart: string, changes: OccurrenceChanges): StoredEvent {
+    const at = this.occurrenceStart(address, masterId, originalStart);
+    const now = new Date().toISOString();
+    const master = this.updateItem(address, masterId, (item) => {
+      if (item.kind !== 'event') return;
+      const exceptions = item.exceptions ?? [];
+      const existing = exceptions.find((x) => x.originalStart === at);
+      const merged = { ...(existing?.changes ?? {}), ...structuredClone(changes) };
+      const entry: StoredOccurrenceChange = { originalStart: at, changeKey: newChangeKey(), lastModifiedAt: now, changes: merged };
+      item.exceptions = [...exceptions.filter((x) => x.originalStart !== at), entry];
+    }) as StoredEvent;
+    return instanceOf(master, at);
+  }
+
+  /** Deletes one occurrence (or exception) from its series. */
+  deleteOccurrence(address: string, masterId: string, originalStart: string): void {
+    const at = this.occurrenceStart(address, masterId, originalStart);
+    this.updateItem(address, masterId, (item) => {
+      if (item.kind !== 'event') return;
+      item.exceptions = (item.exceptions ?? []).filter((x) => x.originalStart !== at);
+      item.deletedOccurrences = [...(item.deletedOccurrences ?? []), at];
+    });
   }
 
   /** Finds an attachment across the mailbox's messages. */
@@ -691,7 +795,7 @@ export class ExchangeStore {
     this.sentMeetingMessages.push({ ...message, at: new Date().toISOString() });
   }
 
-  /** Finds every copy of a meeting (organizer and attendees) across mailboxes. */
+  /** Finds every copy of a meeting (organizer and attendees) across mailboxes. Series: the masters. */
   meetingCopies(iCalUid: string): { mailbox: string; event: StoredEvent }[] {
     const copies: { mailbox: string; event: StoredEvent }[] = [];
     for (const record of this.mailboxes.values()) {

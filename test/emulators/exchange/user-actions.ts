@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Attendee, EmailAddress, EventInput, MailTask, MailContact, ResponseStatus } from '../../../relay/mailbox/types';
-import { ExchangeStore, newAttachmentId, StoreError, type StoredEvent, type StoredItem, type StoredMessage } from './store';
+import { occurrenceId } from './recurrence';
+import { ExchangeStore, newAttachmentId, StoreError, type OccurrenceChanges, type StoredEvent, type StoredItem, type StoredMessage } from './store';
 
 export interface DeliveredMessageInput {
   from: EmailAddress;
@@ -24,6 +25,10 @@ export interface DeliveredMessageInput {
 export type MeetingResponse = Extract<ResponseStatus, 'accepted' | 'tentative' | 'declined'>;
 
 export type EventPatch = Partial<Omit<StoredEvent, 'id' | 'changeKey' | 'folderId' | 'kind' | 'createdAt' | 'lastModifiedAt'>>;
+/** What the user may change on one occurrence in Outlook. */
+export type OccurrencePatch = Pick<OccurrenceChanges, 'subject' | 'start' | 'end' | 'location' | 'bodyHtml' | 'isAllDay' | 'sensitivity' | 'categories'>;
+/** An occurrence: 1-based position in the series, its original start (ISO instant), or its occurrence id. */
+export type OccurrenceRef = number | string;
 export type ItemPatch = Partial<Record<string, unknown>>;
 
 export class MailboxUserActions {
@@ -171,6 +176,77 @@ export class MailboxUserActions {
       });
     }
     this.store.deleteItem(mailbox, itemId, 'soft');
+  }
+
+  /**
+   * The user opens one occurrence of a series and changes it: it becomes an exception (same id, new times or text).
+   * When the organizer of a meeting does this, the attendees get an update and their copies change the same way.
+   * Returns the exception as it now reads.
+   */
+  editOccurrence(mailbox: string, masterId: string, occurrence: OccurrenceRef, patch: OccurrencePatch): StoredEvent {
+    const record = this.store.mailbox(mailbox);
+    const master = this.store.seriesMaster(mailbox, masterId);
+    const allowed: (keyof OccurrencePatch)[] = ['subject', 'start', 'end', 'location', 'bodyHtml', 'isAllDay', 'sensitivity', 'categories'];
+    for (const key of Object.keys(patch)) if (!allowed.includes(key as keyof OccurrencePatch)) throw new StoreError('ErrorInvalidRequest', `Cannot change ${key} of a single occurrence`);
+    const changes: OccurrenceChanges = structuredClone(patch);
+    for (const key of ['start', 'end'] as const) if (changes[key] !== undefined) changes[key] = new Date(changes[key] as string).toISOString();
+    const originalStart = this.store.occurrenceStart(mailbox, masterId, occurrence);
+    const exception = this.store.modifyOccurrence(mailbox, masterId, originalStart, changes);
+    if (master.isOrganizer && master.attendees.length > 0) {
+      this.store.recordMeetingMessage({ mailbox: record.address, itemId: exception.id, iCalUid: master.iCalUid, kind: 'update', recipients: master.attendees.map((a) => a.address) });
+      const { categories: _own, ...shared } = changes;
+      for (const copy of this.attendeeCopies(master)) {
+        try {
+          this.store.modifyOccurrence(copy.mailbox, copy.event.id, originalStart, shared);
+        } catch (error) {
+          if (!(error instanceof StoreError)) throw error; // the attendee already removed that occurrence
+        }
+      }
+    }
+    return exception;
+  }
+
+  /**
+   * Deletes one occurrence from the user's calendar. On the organizer's copy of a meeting this is Outlook's "Cancel
+   * occurrence" (see cancelOccurrence); on an attendee's copy or a plain appointment it just goes away.
+   */
+  deleteOccurrence(mailbox: string, masterId: string, occurrence: OccurrenceRef): void {
+    const master = this.store.seriesMaster(mailbox, masterId);
+    if (master.isOrganizer && master.attendees.length > 0) {
+      this.cancelOccurrence(mailbox, masterId, occurrence);
+      return;
+    }
+    this.store.deleteOccurrence(mailbox, masterId, this.store.occurrenceStart(mailbox, masterId, occurrence));
+  }
+
+  /**
+   * The organizer cancels one occurrence of a meeting: it leaves the organizer's series, a cancellation goes out, and
+   * in every attendee copy hosted here the occurrence stays, marked cancelled ("Canceled: …"), until the attendee
+   * removes it — as Exchange does.
+   */
+  cancelOccurrence(mailbox: string, masterId: string, occurrence: OccurrenceRef): void {
+    const record = this.store.mailbox(mailbox);
+    const master = this.store.seriesMaster(mailbox, masterId);
+    if (!master.isOrganizer) throw new StoreError('ErrorInvalidRequest', 'Only the organizer can cancel an occurrence of a meeting.');
+    const originalStart = this.store.occurrenceStart(mailbox, masterId, occurrence);
+    this.store.recordMeetingMessage({ mailbox: record.address, itemId: master.id, iCalUid: master.iCalUid, kind: 'cancellation', recipients: master.attendees.map((a) => a.address) });
+    for (const copy of this.attendeeCopies(master)) {
+      let current: StoredItem;
+      try {
+        current = this.store.readItem(copy.mailbox, occurrenceId(copy.event.id, originalStart));
+      } catch (error) {
+        if (error instanceof StoreError) continue; // the attendee already removed that occurrence
+        throw error;
+      }
+      const subject = current.kind === 'event' ? current.subject : copy.event.subject;
+      this.store.modifyOccurrence(copy.mailbox, copy.event.id, originalStart, { isCancelled: true, subject: subject.startsWith('Canceled: ') ? subject : `Canceled: ${subject}` });
+    }
+    this.store.deleteOccurrence(mailbox, masterId, originalStart);
+  }
+
+  /** Attendee copies (series masters) of a meeting in the other mailboxes of this server. */
+  private attendeeCopies(master: StoredEvent): { mailbox: string; event: StoredEvent }[] {
+    return this.store.meetingCopies(master.iCalUid).filter((c) => !c.event.isOrganizer && c.event.recurrence);
   }
 
   createTask(mailbox: string, input: Omit<MailTask, 'id' | 'changeKey' | 'c4cObjectId' | 'categories'> & { categories?: string[] }, folder = 'tasks'): StoredItem {

@@ -117,27 +117,58 @@ function bodyXml(item: StoredItem, bodyType: ItemShape['bodyType']): string {
   return el('t:Body', escapeXml(plain ?? ''), { BodyType: 'Text', IsTruncated: 'false' });
 }
 
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const WEEK_INDEX: Record<NonNullable<Recurrence['index']>, string> = { first: 'First', second: 'Second', third: 'Third', fourth: 'Fourth', last: 'Last' };
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'];
+const WEEKEND = ['saturday', 'sunday'];
+const ALL_DAYS = [...WEEKEND.slice(1), ...WEEKDAYS, WEEKEND[0]];
+
+/**
+ * A relative pattern names ONE DayOfWeekType in EWS: a day, or Day / Weekday / WeekendDay for the day sets Graph
+ * spells as lists. Other sets (only writable over Graph) have no EWS form; the first day stands in for them.
+ */
+function relativeDayXml(days: string[] | undefined): string {
+  const set = [...new Set((days ?? []).map((d) => d.toLowerCase()))].sort();
+  const same = (other: string[]): boolean => set.length === other.length && [...other].sort().every((d, i) => d === set[i]);
+  if (set.length === 1) return cap(set[0]);
+  if (same(ALL_DAYS)) return 'Day';
+  if (same(WEEKDAYS)) return 'Weekday';
+  if (same(WEEKEND)) return 'WeekendDay';
+  return cap(set[0] ?? 'monday');
+}
+
+function relativeDaysOf(value: string): string[] {
+  if (value === 'Day') return [...ALL_DAYS];
+  if (value === 'Weekday') return [...WEEKDAYS];
+  if (value === 'WeekendDay') return [...WEEKEND];
+  return value.split(/\s+/).filter(Boolean).map((d) => d.toLowerCase());
+}
+
 function recurrenceXml(r: Recurrence): string {
   const days = (r.daysOfWeek ?? []).map(cap).join(' ');
+  const index = WEEK_INDEX[r.index ?? 'first'];
+  const month = MONTHS[(r.month ?? Number(r.startDate.slice(5, 7))) - 1] ?? 'January';
   let pattern: string;
   switch (r.pattern) {
     case 'daily':
       pattern = el('t:DailyRecurrence', tx('t:Interval', r.interval));
       break;
     case 'weekly':
-      pattern = el('t:WeeklyRecurrence', tx('t:Interval', r.interval) + tx('t:DaysOfWeek', days) + tx('t:FirstDayOfWeek', 'Monday'));
+      // Sunday: the week start the emulator expands with (Graph's default firstDayOfWeek).
+      pattern = el('t:WeeklyRecurrence', tx('t:Interval', r.interval) + tx('t:DaysOfWeek', days) + tx('t:FirstDayOfWeek', 'Sunday'));
       break;
     case 'absoluteMonthly':
       pattern = el('t:AbsoluteMonthlyRecurrence', tx('t:Interval', r.interval) + tx('t:DayOfMonth', r.dayOfMonth ?? 1));
       break;
     case 'relativeMonthly':
-      pattern = el('t:RelativeMonthlyRecurrence', tx('t:Interval', r.interval) + tx('t:DaysOfWeek', days) + tx('t:DayOfWeekIndex', 'First'));
+      pattern = el('t:RelativeMonthlyRecurrence', tx('t:Interval', r.interval) + tx('t:DaysOfWeek', relativeDayXml(r.daysOfWeek)) + tx('t:DayOfWeekIndex', index));
       break;
+    // EWS yearly patterns have no Interval: every year.
     case 'absoluteYearly':
-      pattern = el('t:AbsoluteYearlyRecurrence', tx('t:DayOfMonth', r.dayOfMonth ?? 1) + tx('t:Month', monthName(r.startDate)));
+      pattern = el('t:AbsoluteYearlyRecurrence', tx('t:DayOfMonth', r.dayOfMonth ?? 1) + tx('t:Month', month));
       break;
     case 'relativeYearly':
-      pattern = el('t:RelativeYearlyRecurrence', tx('t:DaysOfWeek', days) + tx('t:DayOfWeekIndex', 'First') + tx('t:Month', monthName(r.startDate)));
+      pattern = el('t:RelativeYearlyRecurrence', tx('t:DaysOfWeek', relativeDayXml(r.daysOfWeek)) + tx('t:DayOfWeekIndex', index) + tx('t:Month', month));
       break;
   }
   let range: string;
@@ -145,10 +176,6 @@ function recurrenceXml(r: Recurrence): string {
   else if (r.endDate) range = el('t:EndDateRecurrence', tx('t:StartDate', r.startDate) + tx('t:EndDate', r.endDate));
   else range = el('t:NoEndRecurrence', tx('t:StartDate', r.startDate));
   return el('t:Recurrence', pattern + range);
-}
-
-function monthName(date: string): string {
-  return ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][Number(date.slice(5, 7)) - 1] ?? 'January';
 }
 
 function extendedXml(item: StoredItem, refs: ExtendedFieldRef[]): string {
@@ -224,6 +251,8 @@ const FIELDS: FieldDef[] = [
   { uri: 'calendar:UID', kinds: ['event'], write: (i) => (i.kind === 'event' ? tx('t:UID', i.iCalUid) : '') },
   { uri: 'calendar:Start', kinds: ['event'], inDefault: ['event'], write: (i) => (i.kind === 'event' ? tx('t:Start', utc(i.start)) : '') },
   { uri: 'calendar:End', kinds: ['event'], inDefault: ['event'], write: (i) => (i.kind === 'event' ? tx('t:End', utc(i.end)) : '') },
+  // Occurrences and exceptions only: where the pattern put them.
+  { uri: 'calendar:OriginalStart', kinds: ['event'], write: (i) => (i.kind === 'event' && i.originalStart ? tx('t:OriginalStart', utc(i.originalStart)) : '') },
   { uri: 'calendar:IsAllDayEvent', kinds: ['event'], write: (i) => (i.kind === 'event' ? tx('t:IsAllDayEvent', i.isAllDay) : '') },
   { uri: 'calendar:LegacyFreeBusyStatus', kinds: ['event'], inDefault: ['event'], write: (i) => (i.kind === 'event' ? tx('t:LegacyFreeBusyStatus', i.isCancelled ? 'Free' : 'Busy') : '') },
   { uri: 'calendar:Location', kinds: ['event'], inDefault: ['event'], write: (i) => (i.kind === 'event' && i.location !== undefined ? tx('t:Location', i.location) : '') },
@@ -388,10 +417,24 @@ function readRecurrence(node: XNode): Recurrence {
   if (!pattern) throw new SchemaError(`Unsupported recurrence ${patternName}.`);
   const days = childText(p, 'DaysOfWeek');
   const startDate = (childText(r, 'StartDate') ?? '').slice(0, 10);
-  const recurrence: Recurrence = { pattern, interval: Number(childText(p, 'Interval') ?? 1), startDate };
-  if (days) recurrence.daysOfWeek = days.split(/\s+/).filter(Boolean).map((d) => d.toLowerCase());
+  const relative = pattern === 'relativeMonthly' || pattern === 'relativeYearly';
+  const yearly = pattern === 'absoluteYearly' || pattern === 'relativeYearly';
+  const recurrence: Recurrence = { pattern, interval: yearly ? 1 : Number(childText(p, 'Interval') ?? 1), startDate };
+  if (days) recurrence.daysOfWeek = relative ? relativeDaysOf(days) : days.split(/\s+/).filter(Boolean).map((d) => d.toLowerCase());
   const dayOfMonth = childText(p, 'DayOfMonth');
   if (dayOfMonth) recurrence.dayOfMonth = Number(dayOfMonth);
+  const index = childText(p, 'DayOfWeekIndex');
+  if (relative) {
+    const found = (Object.entries(WEEK_INDEX) as [NonNullable<Recurrence['index']>, string][]).find(([, name]) => name === index);
+    if (!found) throw new SchemaError(`'${index ?? ''}' is not a valid DayOfWeekIndex.`);
+    recurrence.index = found[0];
+  }
+  const month = childText(p, 'Month');
+  if (yearly) {
+    const m = MONTHS.indexOf(month ?? '');
+    if (m < 0) throw new SchemaError(`'${month ?? ''}' is not a valid Month.`);
+    recurrence.month = m + 1;
+  }
   const endDate = childText(r, 'EndDate');
   if (endDate) recurrence.endDate = endDate.slice(0, 10);
   const count = childText(r, 'NumberOfOccurrences');

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ExchangeControl } from '../control';
-import { ExchangeStore, StoreError, type StoredEvent, type StoredItem, type StoredItemKind, type NewItem } from '../store';
+import { inWindow, occurrenceId, parseOccurrenceId, seriesInstances } from '../recurrence';
+import { ExchangeStore, StoreError, type OccurrenceChanges, type StoredEvent, type StoredItem, type StoredItemKind, type NewItem } from '../store';
 import { newICalUid } from '../user-actions';
 import { categoryListXml, configurationItemId, contentChangeKey, parseCategoryList } from './categories';
 import { folderIdOnlyXml, folderIdRefs, folderXml, KIND_OF_FOLDER_ELEMENT, readFolderShape, resolveFolderRef } from './folders';
@@ -135,19 +136,97 @@ const SyncFolderItems: Operation = (op, ctx) => {
   });
 };
 
-function itemIds(container: XNode | undefined): { id: string; changeKey?: string }[] {
-  const ids = all(container, 'ItemId').map((n) => ({ id: attr(n, 'Id') ?? '', changeKey: attr(n, 'ChangeKey') }));
-  for (const other of childNames(container)) {
-    if (other !== 'ItemId') throw new SchemaError(`${other} is not supported by the emulator.`);
+/** An item reference of a request: a plain ItemId, an occurrence by index, or "the master of this occurrence". */
+type ItemRef =
+  | { kind: 'id'; id: string; changeKey?: string }
+  | { kind: 'occurrence'; masterId: string; index: number }
+  | { kind: 'master'; occurrenceId: string };
+
+const ITEM_ID_ELEMENTS = ['ItemId', 'OccurrenceItemId', 'RecurringMasterItemId'];
+
+function itemRefs(container: XNode | undefined): ItemRef[] {
+  const refs: ItemRef[] = [];
+  for (const name of childNames(container)) {
+    if (!ITEM_ID_ELEMENTS.includes(name)) throw new SchemaError(`${name} is not supported by the emulator.`);
+    for (const n of all(container, name)) {
+      if (name === 'ItemId') refs.push({ kind: 'id', id: attr(n, 'Id') ?? '', changeKey: attr(n, 'ChangeKey') });
+      else if (name === 'OccurrenceItemId') refs.push({ kind: 'occurrence', masterId: attr(n, 'RecurringMasterId') ?? '', index: Number(attr(n, 'InstanceIndex')) });
+      else refs.push({ kind: 'master', occurrenceId: attr(n, 'OccurrenceId') ?? '' });
+    }
   }
-  return ids;
+  return refs;
 }
+
+/**
+ * The store id a reference means: OccurrenceItemId → the occurrence's id (EWS errors for an index past the range or
+ * a deleted occurrence), RecurringMasterItemId → its series master (a master names itself).
+ */
+function resolveRef(ctx: OperationContext, ref: ItemRef): string {
+  if (ref.kind === 'id') return ref.id;
+  if (ref.kind === 'occurrence') {
+    if (!Number.isInteger(ref.index) || ref.index < 1) throw new SchemaError('InstanceIndex must be a positive integer.');
+    return occurrenceId(ref.masterId, ctx.store.occurrenceStart(ctx.mailbox, ref.masterId, ref.index));
+  }
+  const parsed = parseOccurrenceId(ref.occurrenceId);
+  return ctx.store.seriesMaster(ctx.mailbox, parsed?.masterId ?? ref.occurrenceId).id;
+}
+
+/** What an UpdateItem on an occurrence may change (the rest belongs to the series). */
+const OCCURRENCE_FIELDS = ['subject', 'start', 'end', 'location', 'bodyHtml', 'isAllDay', 'sensitivity', 'categories', 'attendees'] as const;
 
 const GetItem: Operation = (op, ctx) => {
   const shape = readItemShape(child(op, 'ItemShape'));
   checkShapeFields(shape);
-  return itemIds(child(op, 'ItemIds'))
-    .map((ref) => perItem('GetItem', el('m:Items'), () => success('GetItem', el('m:Items', itemXml(ctx.store.item(ctx.mailbox, ref.id), shape)))))
+  return itemRefs(child(op, 'ItemIds'))
+    .map((ref) => perItem('GetItem', el('m:Items'), () => success('GetItem', el('m:Items', itemXml(ctx.store.readItem(ctx.mailbox, resolveRef(ctx, ref)), shape)))))
+    .join('');
+};
+
+/** Properties FindItem cannot return (EWS answers ErrorInvalidPropertyRequest; clients read them with GetItem). */
+const NOT_IN_FIND_ITEM = ['item:Body', 'item:Attachments', 'item:MimeContent', 'calendar:RequiredAttendees', 'calendar:OptionalAttendees', 'calendar:Resources', 'calendar:ModifiedOccurrences', 'calendar:DeletedOccurrences'];
+
+function instantAttr(node: XNode | undefined, name: string): number {
+  const value = attr(node, name);
+  const ms = value === undefined ? Number.NaN : Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(ms)) throw new SchemaError(`CalendarView/@${name} must be an xs:dateTime.`);
+  return ms;
+}
+
+/**
+ * FindItem with a CalendarView: the calendar "as it appears" — single items and the occurrences and exceptions of
+ * series overlapping [StartDate, EndDate), ordered by start; never the masters. MaxEntriesReturned cuts the list
+ * (IncludesLastItemInRange="false"); clients continue from the last start. Other views are not modelled.
+ */
+const FindItem: Operation = (op, ctx) => {
+  const shape = readItemShape(child(op, 'ItemShape'));
+  checkShapeFields(shape);
+  const forbidden = [...shape.fields].filter((f) => NOT_IN_FIND_ITEM.includes(f));
+  const view = child(op, 'CalendarView');
+  if (view === undefined) throw new SchemaError('The emulator supports FindItem with a CalendarView only.');
+  if (child(op, 'Restriction') !== undefined || child(op, 'SortOrder') !== undefined) throw new SchemaError('A CalendarView cannot be combined with a restriction or a sort order.');
+  const start = instantAttr(view, 'StartDate');
+  const end = instantAttr(view, 'EndDate');
+  const maxAttr = attr(view, 'MaxEntriesReturned');
+  const max = maxAttr === undefined ? Number.POSITIVE_INFINITY : Number(maxAttr);
+  if (!(max >= 1)) throw new SchemaError('MaxEntriesReturned must be a positive integer.');
+  const window = { start: new Date(start).toISOString(), end: new Date(end).toISOString() };
+  return folderIdRefs(child(op, 'ParentFolderIds'))
+    .map((ref) =>
+      perItem('FindItem', '', () => {
+        if (forbidden.length > 0) throw new StoreError('ErrorInvalidRequest', `${forbidden.join(', ')} cannot be requested in FindItem; use GetItem.`);
+        if (end < start) throw new StoreError('ErrorInvalidRequest', 'EndDate is earlier than StartDate');
+        const folder = resolveFolderRef(ctx.store, ctx.mailbox, ref);
+        const events = ctx.store.listItems(ctx.mailbox, folder.id).filter((i): i is StoredEvent => i.kind === 'event');
+        const shown = events
+          .flatMap((e) => (e.recurrence ? seriesInstances(e, window) : inWindow(e, window) ? [e] : []))
+          .sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.id.localeCompare(b.id));
+        const page = shown.slice(0, Math.min(shown.length, max));
+        return success(
+          'FindItem',
+          el('m:RootFolder', el('t:Items', page.map((i) => itemXml(i, shape)).join('')), { TotalItemsInView: shown.length, IncludesLastItemInRange: page.length === shown.length }),
+        );
+      }),
+    )
     .join('');
 };
 
@@ -245,9 +324,10 @@ const UpdateItem: Operation = (op, ctx) => {
   return all(child(op, 'ItemChanges'), 'ItemChange')
     .map((change) =>
       perItem('UpdateItem', el('m:Items'), () => {
-        const ref = itemIds({ ItemId: child(change, 'ItemId') } as XNode)[0];
+        const ref = itemRefs(Object.fromEntries(ITEM_ID_ELEMENTS.flatMap((n) => (child(change, n) === undefined ? [] : [[n, child(change, n)]]))) as XNode)[0];
         if (!ref) throw new SchemaError('ItemChange needs an ItemId.');
-        const current = ctx.store.item(ctx.mailbox, ref.id);
+        const id = resolveRef(ctx, ref);
+        const current = ctx.store.readItem(ctx.mailbox, id);
         if (current.kind === 'event' && !sendUpdates) throw new StoreError('ErrorInvalidRequest', 'SendMeetingInvitationsOrCancellations attribute is required for calendar items.');
         const updates = child(change, 'Updates');
         // Validate everything before touching the store, so a bad update leaves the item unchanged.
@@ -274,14 +354,30 @@ const UpdateItem: Operation = (op, ctx) => {
             } else throw new SchemaError(`Unknown update ${name}.`);
           }
         }
+        const occurrence = parseOccurrenceId(id);
+        if (occurrence && current.kind === 'event') {
+          // An occurrence is not stored: apply the updates to its current form and keep what changed as an exception.
+          const next = structuredClone(current) as StoredItem;
+          for (const step of steps) step(next);
+          if (next.kind !== 'event' || next.recurrence) throw new StoreError('ErrorInvalidRequest', 'An occurrence cannot get a recurrence of its own.');
+          const changes: OccurrenceChanges = {};
+          for (const key of OCCURRENCE_FIELDS) if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) Object.assign(changes, { [key]: structuredClone(next[key]) });
+          const expected = conflict === 'NeverOverwrite' && ref.kind === 'id' ? ref.changeKey : undefined;
+          if (expected && expected !== current.changeKey) throw new StoreError('ErrorIrresolvableConflict', 'The change key passed in the request does not match the current change key for the item.');
+          const exception = ctx.store.modifyOccurrence(ctx.mailbox, occurrence.masterId, occurrence.originalStart, changes);
+          if (exception.isOrganizer && exception.attendees.length > 0 && sendUpdates && sendUpdates !== 'SendToNone') {
+            ctx.store.recordMeetingMessage({ mailbox: ctx.mailbox, itemId: exception.id, iCalUid: exception.iCalUid, kind: 'update', recipients: exception.attendees.map((a) => a.address) });
+          }
+          return success('UpdateItem', el('m:Items', itemIdOnlyXml(exception)) + el('m:ConflictResults', tx('t:Count', 0)));
+        }
         const updated = ctx.store.updateItem(
           ctx.mailbox,
-          ref.id,
+          id,
           (item) => {
             for (const step of steps) step(item);
             if (item.kind === 'event') item.type = item.recurrence ? 'seriesMaster' : 'singleInstance';
           },
-          { expectedChangeKey: conflict === 'NeverOverwrite' ? ref.changeKey : undefined },
+          { expectedChangeKey: conflict === 'NeverOverwrite' && ref.kind === 'id' ? ref.changeKey : undefined },
         );
         if (updated.kind === 'event' && updated.isOrganizer && updated.attendees.length > 0 && sendUpdates && sendUpdates !== 'SendToNone') {
           ctx.store.recordMeetingMessage({ mailbox: ctx.mailbox, itemId: updated.id, iCalUid: updated.iCalUid, kind: 'update', recipients: updated.attendees.map((a) => a.address) });
@@ -296,15 +392,19 @@ const DeleteItem: Operation = (op, ctx) => {
   const deleteType = attr(op, 'DeleteType');
   if (!deleteType) throw new SchemaError('DeleteType is required.');
   const cancellations = attr(op, 'SendMeetingCancellations');
-  return itemIds(child(op, 'ItemIds'))
+  return itemRefs(child(op, 'ItemIds'))
     .map((ref) =>
       perItem('DeleteItem', '', () => {
-        const item = ctx.store.item(ctx.mailbox, ref.id);
+        const id = resolveRef(ctx, ref);
+        const item = ctx.store.readItem(ctx.mailbox, id);
         if (item.kind === 'event' && !cancellations) throw new StoreError('ErrorInvalidRequest', 'SendMeetingCancellations attribute is required for calendar items.');
         if (item.kind === 'event' && item.isOrganizer && item.attendees.length > 0 && cancellations !== 'SendToNone') {
-          ctx.store.recordMeetingMessage({ mailbox: ctx.mailbox, itemId: item.id, iCalUid: (item as StoredEvent).iCalUid, kind: 'cancellation', recipients: item.attendees.map((a) => a.address) });
+          ctx.store.recordMeetingMessage({ mailbox: ctx.mailbox, itemId: item.id, iCalUid: item.iCalUid, kind: 'cancellation', recipients: item.attendees.map((a) => a.address) });
         }
-        ctx.store.deleteItem(ctx.mailbox, ref.id, deleteType === 'HardDelete' ? 'hard' : 'soft');
+        const occurrence = parseOccurrenceId(id);
+        // Deleting an occurrence removes it from its series (whatever the DeleteType); the master stays.
+        if (occurrence) ctx.store.deleteOccurrence(ctx.mailbox, occurrence.masterId, occurrence.originalStart);
+        else ctx.store.deleteItem(ctx.mailbox, id, deleteType === 'HardDelete' ? 'hard' : 'soft');
         return success('DeleteItem');
       }),
     )
@@ -395,6 +495,7 @@ export const OPERATIONS: Record<string, Operation> = {
   CreateFolder,
   SyncFolderHierarchy,
   SyncFolderItems,
+  FindItem,
   GetItem,
   CreateItem,
   UpdateItem,

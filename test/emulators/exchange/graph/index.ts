@@ -1,7 +1,8 @@
 /**
  * Microsoft Graph v1.0 (Outlook part) over the shared Exchange store: mail folders, messages, calendars/events with
- * calendarView delta, contact folders/contacts, To Do lists/tasks, master categories, extended properties, `$batch`,
- * throttling and OData errors. Mount the router at `/v1.0` (and `/beta`) of an HTTPS server (see README.md).
+ * calendarView, calendarView delta and /instances (series expanded into occurrences and exceptions), contact
+ * folders/contacts, To Do lists/tasks, master categories, extended properties, `$batch`, throttling and OData errors.
+ * Mount the router at `/v1.0` (and `/beta`) of an HTTPS server (see README.md).
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { ExchangeControl } from '../control';

@@ -4,10 +4,11 @@
  * per-mailbox concurrency limit, control hooks (counters, latency, fault rules), and the resources.
  */
 import { z } from 'zod';
-import type { Attendee, CategoryColor, EventInput, Recurrence } from '../../../../relay/mailbox/types';
+import { normalizeRecurrence, type Attendee, type CategoryColor, type EventInput, type Recurrence } from '../../../../relay/mailbox/types';
 import { localToUtc } from '../../../../relay/mailbox/graph/timezones';
 import type { ExchangeControl, FaultRule } from '../control';
-import { StoreError, type ExchangeStore, type ExtendedPropertyValue, type StoredFolder, type StoredItem, type StoredItemKind } from '../store';
+import { inWindow, occurrenceId, parseOccurrenceId, seriesInstances } from '../recurrence';
+import { StoreError, type ExchangeStore, type FolderChange, type ExtendedPropertyValue, type OccurrenceChanges, type StoredEvent, type StoredFolder, type StoredItem, type StoredItemKind } from '../store';
 import { applySelect, decodeDeltaToken, encodeDeltaToken, errorReply, GraphHttpError, parseExpand, parsePrefer, type DeltaToken, type Reply } from './odata';
 import {
   parseExtendedPropertyId,
@@ -79,7 +80,7 @@ function permitted(caller: Caller, area: Area, write: boolean): boolean {
 
 /** Counter key with ids replaced: `GRAPH GET /users/{id}/mailFolders/{id}/messages/delta`. */
 const KEYWORDS = new Set(
-  ['users', 'me', 'mailFolders', 'childFolders', 'messages', 'delta', 'events', 'calendar', 'calendars', 'calendarView', 'contactFolders', 'contacts', 'todo', 'lists', 'tasks', 'outlook', 'masterCategories', 'attachments', '$batch'].map((k) => k.toLowerCase()),
+  ['users', 'me', 'mailFolders', 'childFolders', 'messages', 'delta', 'events', 'instances', 'calendar', 'calendars', 'calendarView', 'contactFolders', 'contacts', 'todo', 'lists', 'tasks', 'outlook', 'masterCategories', 'attachments', '$batch'].map((k) => k.toLowerCase()),
 );
 const CANONICAL = new Map([...['mailFolders', 'childFolders', 'calendarView', 'contactFolders', 'masterCategories'].map((k) => [k.toLowerCase(), k] as const)]);
 
@@ -148,7 +149,15 @@ const eventBodySchema = z.object({
   categories: z.array(z.string()).optional(),
   recurrence: z
     .object({
-      pattern: z.object({ type: z.string(), interval: z.number().optional(), daysOfWeek: z.array(z.string()).optional(), dayOfMonth: z.number().optional() }),
+      pattern: z.object({
+        type: z.enum(['daily', 'weekly', 'absoluteMonthly', 'relativeMonthly', 'absoluteYearly', 'relativeYearly']),
+        interval: z.number().int().min(1).optional(),
+        daysOfWeek: z.array(z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'])).optional(),
+        dayOfMonth: z.number().int().min(0).max(31).optional(),
+        index: z.enum(['first', 'second', 'third', 'fourth', 'last']).optional(),
+        month: z.number().int().min(0).max(12).optional(),
+        firstDayOfWeek: z.string().optional(),
+      }),
       range: z.object({ type: z.string().optional(), startDate: z.string(), endDate: z.string().optional(), numberOfOccurrences: z.number().optional() }),
     })
     .nullable()
@@ -202,15 +211,24 @@ function eventFields(b: z.infer<typeof eventBodySchema>): Partial<EventInput> {
     else {
       const p = b.recurrence.pattern;
       const r = b.recurrence.range;
-      const recurrence: Recurrence = {
-        pattern: p.type as Recurrence['pattern'],
+      const relative = p.type === 'relativeMonthly' || p.type === 'relativeYearly';
+      const yearly = p.type === 'absoluteYearly' || p.type === 'relativeYearly';
+      // Graph refuses patterns missing what they need (400 ErrorInvalidRequest / "... is required").
+      if (relative || p.type === 'weekly') if (!p.daysOfWeek?.length) throw new GraphHttpError(400, 'ErrorInvalidRequest', `recurrence.pattern.daysOfWeek is required for ${p.type}.`);
+      if (yearly && !p.month) throw new GraphHttpError(400, 'ErrorInvalidRequest', `recurrence.pattern.month is required for ${p.type}.`);
+      if ((p.type === 'absoluteMonthly' || p.type === 'absoluteYearly') && !p.dayOfMonth) throw new GraphHttpError(400, 'ErrorInvalidRequest', `recurrence.pattern.dayOfMonth is required for ${p.type}.`);
+      const recurrence: Recurrence = normalizeRecurrence({
+        pattern: p.type,
         interval: p.interval ?? 1,
         ...(p.daysOfWeek?.length ? { daysOfWeek: p.daysOfWeek } : {}),
         ...(p.dayOfMonth ? { dayOfMonth: p.dayOfMonth } : {}),
+        // Graph's default index is "first".
+        ...(relative ? { index: p.index ?? 'first' } : {}),
+        ...(p.month ? { month: p.month } : {}),
         startDate: r.startDate,
         ...(r.type === 'endDate' && r.endDate ? { endDate: r.endDate } : {}),
         ...(r.type === 'numbered' && r.numberOfOccurrences ? { numberOfOccurrences: r.numberOfOccurrences } : {}),
-      };
+      });
       out.recurrence = recurrence;
     }
   }
@@ -482,6 +500,52 @@ class MailboxResources {
     return item;
   }
 
+  /** An event for reading: stored ones and computed occurrences / exceptions alike. */
+  private readEvent(id: string): StoredEvent {
+    const item = this.store.readItem(this.address, this.itemIdIn(id));
+    if (item.kind !== 'event') throw new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    return item;
+  }
+
+  /** `startDateTime` / `endDateTime` of a calendar view (names case-insensitive), as ISO instants. */
+  private viewWindow(): { start: string; end: string } {
+    const param = (name: string): string | undefined => [...this.req.query.entries()].find(([k]) => k.toLowerCase() === name)?.[1];
+    const start = param('startdatetime');
+    const end = param('enddatetime');
+    // Values without an offset are UTC unless Prefer outlook.timezone says otherwise — the emulator takes UTC.
+    const instant = (v: string | undefined): number => (v === undefined ? Number.NaN : Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(v) ? v : `${v}Z`));
+    if (Number.isNaN(instant(start)) || Number.isNaN(instant(end))) {
+      throw new GraphHttpError(400, 'ErrorInvalidParameter', 'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.');
+    }
+    return { start: new Date(instant(start)).toISOString(), end: new Date(instant(end)).toISOString() };
+  }
+
+  /** What a calendar view shows of the folder: single events and the instances of series, never masters. */
+  private viewOf(folder: StoredFolder, window: { start: string; end: string }): StoredEvent[] {
+    return this.store
+      .listItems(this.address, folder.id)
+      .filter((i): i is StoredEvent => i.kind === 'event')
+      .flatMap((e) => (e.recurrence ? seriesInstances(e, window) : inWindow(e, window) ? [e] : []))
+      .sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.id.localeCompare(b.id));
+  }
+
+  private calendarView(folder: StoredFolder, linkPath: string): Reply {
+    const events = this.viewOf(folder, this.viewWindow());
+    return this.collection('events', events.map((e) => this.itemJson(e, this.serializeOptions({ select: undefined }))), linkPath);
+  }
+
+  /**
+   * `/events/{id}/instances`: the occurrences and exceptions of a series master in the window. For any other event
+   * the emulator answers 400 (what Graph does there is not documented; the relay checks the type first).
+   */
+  private instances(id: string, linkPath: string): Reply {
+    const window = this.viewWindow();
+    const event = this.readEvent(id);
+    if (!event.recurrence || event.type !== 'seriesMaster') throw new GraphHttpError(400, 'ErrorInvalidRequest', 'The event is not a series master; only a series master has instances.');
+    const instances = this.store.seriesInstances(this.address, event.id, window);
+    return this.collection('events', instances.map((e) => this.itemJson(e, this.serializeOptions({ select: undefined }))), linkPath);
+  }
+
   private folderOf(idOrName: string, kind: StoredFolder['kind']): StoredFolder {
     const folder = this.store.resolveFolder(this.address, idOrName);
     if (folder.kind !== kind && !(kind === 'mail' && folder.wellKnownName === 'msgfolderroot')) {
@@ -541,9 +605,12 @@ class MailboxResources {
       const folder = this.folderOf(s[1], 'calendar');
       return this.delta(folder, 'event', `/calendars/${encodeURIComponent(folder.id)}/calendarView/delta`);
     }
+    if ((is('calendarview') || is('calendar', 'calendarview')) && method === 'GET') return this.calendarView(this.store.wellKnownFolder(this.address, 'calendar'), `/${s.join('/')}`);
+    if (is('calendars', '*', 'calendarview') && method === 'GET') return this.calendarView(this.folderOf(s[1], 'calendar'), `/calendars/${encodeURIComponent(s[1])}/calendarView`);
+    if ((is('events', '*', 'instances') || is('calendar', 'events', '*', 'instances')) && method === 'GET') return this.instances(s[s.length - 2], `/events/${encodeURIComponent(s[s.length - 2])}/instances`);
     if ((is('events') || is('calendar', 'events')) && method === 'POST') return this.createEvent(this.store.wellKnownFolder(this.address, 'calendar'));
     if (is('calendars', '*', 'events') && method === 'POST') return this.createEvent(this.folderOf(s[1], 'calendar'));
-    if (is('events', '*') && method === 'GET') return this.entity('events', this.itemJson(this.item(s[1], 'event')));
+    if (is('events', '*') && method === 'GET') return this.entity('events', this.itemJson(this.readEvent(s[1])));
     if (is('events', '*') && method === 'PATCH') return this.patchEvent(s[1]);
     if (is('events', '*') && method === 'DELETE') return this.deleteEvent(s[1]);
 
@@ -702,7 +769,28 @@ class MailboxResources {
     return this.entity('events', this.itemJson(final), 201);
   }
 
+  /**
+   * PATCH of an occurrence or exception: what changed becomes (part of) the exception; the series stays. Graph sends
+   * the attendees an update when the organizer changes an occurrence of a meeting.
+   */
+  private patchOccurrence(id: string): Reply {
+    const current = this.readEvent(id);
+    const occurrence = parseOccurrenceId(current.id);
+    if (!occurrence) throw new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    const b = parseBody(eventBodySchema, this.req.body);
+    if (b.recurrence) throw new GraphHttpError(400, 'ErrorInvalidRequest', 'An occurrence cannot have a recurrence of its own.');
+    const fields = eventFields(b);
+    const changes: OccurrenceChanges = {};
+    for (const key of ['subject', 'start', 'end', 'location', 'bodyHtml', 'isAllDay', 'sensitivity', 'categories'] as const) if (fields[key] !== undefined) Object.assign(changes, { [key]: fields[key] });
+    const exception = this.store.modifyOccurrence(this.address, occurrence.masterId, occurrence.originalStart, changes);
+    if (exception.isOrganizer && exception.attendees.length > 0 && Object.keys(changes).some((k) => k !== 'categories')) {
+      this.store.recordMeetingMessage({ mailbox: this.address, itemId: exception.id, iCalUid: exception.iCalUid, kind: 'update', recipients: exception.attendees.map((a) => a.address) });
+    }
+    return this.entity('events', this.itemJson(exception));
+  }
+
   private patchEvent(id: string): Reply {
+    if (parseOccurrenceId(this.itemIdIn(id))) return this.patchOccurrence(id);
     const current = this.item(id, 'event');
     if (current.kind !== 'event') throw new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
     const b = parseBody(eventBodySchema, this.req.body);
@@ -723,6 +811,14 @@ class MailboxResources {
   }
 
   private deleteEvent(id: string): Reply {
+    const occurrence = parseOccurrenceId(this.itemIdIn(id));
+    if (occurrence) {
+      // Deleting one occurrence; on the organizer's copy of a meeting that cancels it for the attendees.
+      const instance = this.readEvent(id);
+      if (instance.isOrganizer && instance.attendees.length > 0 && !instance.isCancelled) this.control.user.cancelOccurrence(this.address, occurrence.masterId, occurrence.originalStart);
+      else this.store.deleteOccurrence(this.address, occurrence.masterId, occurrence.originalStart);
+      return { status: 204, headers: {} };
+    }
     const current = this.item(id, 'event');
     if (current.kind === 'event' && current.isOrganizer && current.attendees.length > 0 && !current.isCancelled) {
       // Deleting a meeting on the organizer's calendar sends cancellations.
@@ -817,6 +913,37 @@ class MailboxResources {
 
   // --- delta -----------------------------------------------------------------------------------------------------
 
+  /** The series master a change is about (its current or last known state), when it is one. */
+  private seriesOf(change: FolderChange): StoredEvent | undefined {
+    const record = this.store.mailbox(this.address);
+    const known = change.item ?? record.items.get(change.itemId) ?? record.removedItems.get(change.itemId);
+    return known?.kind === 'event' && known.recurrence ? known : undefined;
+  }
+
+  /**
+   * calendarView delta entries for a change of a series master. Graph's calendar view holds instances, not masters:
+   * a new or changed series shows as its occurrences and exceptions in the window; occurrences deleted from it, and
+   * exceptions moved out of the window, as `@removed`; a deleted series as the removal of all its instances.
+   * (One change can thus fill more than a page: the emulator pages by change, not by entry.)
+   */
+  private seriesDelta(change: FolderChange, master: StoredEvent, folder: StoredFolder, window: { start: string; end: string }, o: SerializeOptions): Record<string, unknown>[] {
+    const removedId = (id: string): Record<string, unknown> => ({ id: this.itemIdOut({ ...master, id, folderId: folder.id }), '@removed': { reason: 'deleted' } });
+    const gone = change.type === 'delete' || !change.item || master.folderId !== folder.id;
+    if (gone) return seriesInstances(master, window).map((i) => removedId(i.id));
+    const current = seriesInstances(master, window);
+    const shown = new Set(current.map((i) => i.id));
+    const entries = current.map((i) => this.itemJson(i, o));
+    if (change.type === 'update') {
+      const inside = (instant: string): boolean => inWindow({ start: instant, end: instant }, window);
+      const candidates = [...(master.deletedOccurrences ?? []), ...(master.exceptions ?? []).map((x) => x.originalStart)].filter(inside);
+      for (const at of candidates) {
+        const id = occurrenceId(master.id, at);
+        if (!shown.has(id)) entries.push(removedId(id));
+      }
+    }
+    return entries;
+  }
+
   private delta(folder: StoredFolder, kind: StoredItemKind, linkPath: string): Reply {
     const skip = this.req.query.get('$skiptoken');
     const deltaToken = this.req.query.get('$deltatoken');
@@ -859,6 +986,11 @@ class MailboxResources {
     for (const change of changes) {
       const removed = (): Record<string, unknown> =>
         typed({ id: change.item ? this.itemIdOut(change.item) : this.immutable ? change.itemId : `AAMkR${Buffer.from(`${folder.id}.${change.itemId}`).toString('base64url')}`, '@removed': { reason: 'deleted' } });
+      const series = kind === 'event' && token.s && token.e ? this.seriesOf(change) : undefined;
+      if (series && token.s && token.e) {
+        value.push(...this.seriesDelta(change, series, folder, { start: token.s, end: token.e }, o).map(typed));
+        continue;
+      }
       if (change.type === 'delete' || !change.item) {
         value.push(removed());
         continue;

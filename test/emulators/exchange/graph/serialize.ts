@@ -121,16 +121,17 @@ export function serializeEvent(e: StoredEvent, o: SerializeOptions): Record<stri
   const id = o.itemId(e);
   const zone = o.timeZone ?? 'UTC';
   const text = htmlToText(e.bodyHtml ?? '');
+  // Graph prints every pattern property whatever the type (month 0, index "first", dayOfMonth 0 when unused).
   const recurrence = e.recurrence
     ? {
         pattern: {
           type: e.recurrence.pattern,
           interval: e.recurrence.interval,
-          month: 0,
+          month: e.recurrence.month ?? 0,
           dayOfMonth: e.recurrence.dayOfMonth ?? 0,
           daysOfWeek: e.recurrence.daysOfWeek ?? [],
           firstDayOfWeek: 'sunday',
-          index: 'first',
+          index: e.recurrence.index ?? 'first',
         },
         range: {
           type: e.recurrence.endDate ? 'endDate' : e.recurrence.numberOfOccurrences ? 'numbered' : 'noEnd',
@@ -164,7 +165,8 @@ export function serializeEvent(e: StoredEvent, o: SerializeOptions): Record<stri
     isCancelled: e.isCancelled,
     isOrganizer: e.isOrganizer,
     responseRequested: true,
-    seriesMasterId: e.seriesMasterId ?? null,
+    // The master's id in the form the client asked for (immutable or folder-bound); it lives in the same folder.
+    seriesMasterId: e.seriesMasterId ? o.itemId({ ...e, id: e.seriesMasterId }) : null,
     showAs: 'busy',
     type: e.type,
     webLink: `${o.webBase}/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
@@ -187,6 +189,8 @@ export function serializeEvent(e: StoredEvent, o: SerializeOptions): Record<stri
     })),
     organizer: recipient(e.organizer ?? { address: o.mailboxAddress, name: o.mailboxName }),
   };
+  // Occurrences and exceptions only ("not returned for events that are single instances").
+  if (e.originalStart) entity.originalStart = graphInstant(e.originalStart);
   return withExtensions(applySelect(entity, o.select), e, o.expand);
 }
 
