@@ -221,6 +221,23 @@ export function runMailboxContract(label: string, setup: () => Promise<MailboxCo
         cursor = next;
       });
 
+      test('a round of 600 edits spans several pages; resuming from a page cursor loses and doubles nothing', async () => {
+        const { store, control } = ctx.emulator;
+        const edited = store.listItems(address, folderId).slice(0, 600).map((i) => i.id);
+        for (const id of edited) control.user.categorize(address, id, ['Blue category']);
+        const first = await ctx.mailbox.getChanges(folderId, 'message', cursor);
+        expect(first.done).toBe(false);
+        // A crash after the first page: the next session continues from the cursor persisted with it.
+        const rest = await drainChanges(ctx.mailbox, folderId, 'message', first.cursor);
+        const pages = [first, ...rest.pages];
+        expect(pages.length).toBeGreaterThanOrEqual(2);
+        const reported = [...ids(pages, 'created'), ...ids(pages, 'updated')];
+        expect(reported).toHaveLength(600);
+        expect(new Set(reported)).toEqual(new Set(edited));
+        expect(pages.flatMap((p) => p.deleted)).toEqual([]);
+        cursor = rest.cursor;
+      });
+
       test('a rejected cursor raises CursorRejectedError; a full resync then matches the server exactly', async () => {
         ctx.emulator.control.invalidateCursors(address);
         await expect(ctx.mailbox.getChanges(folderId, 'message', cursor)).rejects.toBeInstanceOf(CursorRejectedError);
@@ -234,6 +251,40 @@ export function runMailboxContract(label: string, setup: () => Promise<MailboxCo
         ctx.emulator.control.addFault({ fault: 'invalid-cursor', mailbox: address, times: 1 });
         await expect(ctx.mailbox.getChanges(folderId, 'message', cursor)).rejects.toBeInstanceOf(CursorRejectedError);
       });
+    });
+
+    test('contacts and tasks: the change feed reports exactly what the user created, edited and deleted', async () => {
+      const { control, store } = ctx.emulator;
+      const contacts = await ctx.mailbox.ensureFolder('SAP Contacts', 'contacts');
+      const tasks = await ctx.mailbox.getWellKnownFolder('tasks');
+      const contactStart = await drainChanges(ctx.mailbox, contacts.id, 'contact', undefined);
+      const taskStart = await drainChanges(ctx.mailbox, tasks.id, 'task', undefined);
+
+      const keep = control.user.createContact(address, { displayName: 'Lena Vogt', emailAddresses: [{ address: 'lena@vogt.example' }] }, contacts.id);
+      const edit = control.user.createContact(address, { displayName: 'Tom Berg', emailAddresses: [{ address: 'tom@berg.example' }] }, contacts.id);
+      const task = control.user.createTask(address, { subject: 'Send quote', status: 'notStarted', importance: 'normal' }, tasks.id);
+      const afterCreate = await drainChanges(ctx.mailbox, contacts.id, 'contact', contactStart.cursor);
+      expect(ids(afterCreate.pages, 'created').sort()).toEqual([keep.id, edit.id].sort());
+      // Task ids are the back end's own (Graph To Do ids name their list too): compare what they read back.
+      const tasksCreated = await drainChanges(ctx.mailbox, tasks.id, 'task', taskStart.cursor);
+      const createdTaskIds = ids(tasksCreated.pages, 'created');
+      expect(createdTaskIds).toHaveLength(1);
+      expect((await ctx.mailbox.getTasks(createdTaskIds)).map((t) => t.subject)).toEqual(['Send quote']);
+
+      control.user.edit(address, edit.id, { displayName: 'Tom Berg (Purchasing)' });
+      control.user.delete(address, keep.id, { permanent: true });
+      control.user.edit(address, task.id, { subject: 'Send revised quote' });
+      const afterEdit = await drainChanges(ctx.mailbox, contacts.id, 'contact', afterCreate.cursor);
+      // Graph's delta cannot tell an edit from a create in the same second (callers upsert by id): count changes.
+      const changed = (pages: ChangePage[]): string[] => [...ids(pages, 'created'), ...ids(pages, 'updated')];
+      expect(changed(afterEdit.pages)).toEqual([edit.id]);
+      expect(afterEdit.pages.flatMap((p) => p.deleted)).toEqual([keep.id]);
+      const tasksEdited = await drainChanges(ctx.mailbox, tasks.id, 'task', tasksCreated.cursor);
+      expect(changed(tasksEdited.pages)).toEqual(createdTaskIds);
+      const [editedTask] = await ctx.mailbox.getTasks(createdTaskIds);
+      expect(editedTask.subject).toBe('Send revised quote');
+      expect(editedTask.changeKey).toBe(tasksEdited.pages.flatMap((p) => [...p.created, ...p.updated])[0].changeKey);
+      expect(store.item(address, task.id).kind).toBe('task');
     });
 
     describe('writes round-trip', () => {
