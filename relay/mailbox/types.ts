@@ -94,6 +94,20 @@ export interface ChangePage {
   done: boolean;
 }
 
+/** One page of changes of the folder hierarchy since a cursor (Mailbox.getFolderChanges). */
+export interface FolderChangePage {
+  /** Folders new since the cursor (on the first call: every folder). */
+  created: MailFolder[];
+  /** Folders renamed or moved since the cursor; `parentId` is the current parent. */
+  updated: MailFolder[];
+  /** Ids of folders deleted since the cursor; callers ignore ids they never saw. */
+  deleted: string[];
+  /** Persist this after every page (EWS SyncFolderHierarchy SyncState / Graph mailFolders deltaLink or nextLink). */
+  cursor: string;
+  /** True when the last page of the range has been returned (EWS IncludesLastFolderInRange / Graph deltaLink). */
+  done: boolean;
+}
+
 /** Thrown when the server rejects a stored cursor (EWS ErrorInvalidSyncStateData, Graph 410 / syncStateNotFound). */
 export class CursorRejectedError extends Error {
   constructor(message: string) {
@@ -306,6 +320,19 @@ export interface Mailbox {
    * window and never masters. Callers read either kind with getEvents and use `seriesMasterId` / getOccurrences.
    */
   getChanges(folderId: string, kind: ItemKind, cursor: string | undefined): Promise<ChangePage>;
+
+  /**
+   * One page of changes of the mail-folder hierarchy under the top of the information store (child folders at any
+   * depth; the root itself is never reported) since `cursor` (undefined = from the beginning: every folder is
+   * "created"). Well-known folders carry `wellKnownName`. Throws CursorRejectedError when the cursor is no longer
+   * valid; the caller then restarts with undefined.
+   *
+   * Mail folders only on both back ends: Graph's `mailFolders/delta` has no calendars, contact folders or To Do lists,
+   * so EWS SyncFolderHierarchy results are filtered to match (a deleted EWS folder's kind is unknown, so `deleted` may
+   * name a folder of another kind — hence "ignore ids you never saw"). EWS answers the whole hierarchy in one
+   * response while Graph pages; callers loop until `done` either way.
+   */
+  getFolderChanges(cursor: string | undefined): Promise<FolderChangePage>;
 
   getMessages(ids: string[], options?: { withAttachmentContent?: boolean }): Promise<MailMessage[]>;
   /** Occurrences and exceptions carry `seriesMasterId` and `originalStart`. */

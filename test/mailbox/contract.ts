@@ -17,6 +17,7 @@ import {
   type CalendarEvent,
   type ChangePage,
   type EventInput,
+  type FolderChangePage,
   type ItemKind,
   type ItemRef,
   type Mailbox,
@@ -67,6 +68,19 @@ export async function drainChanges(mailbox: Mailbox, folderId: string, kind: Ite
     if (page.done) return { pages, cursor: current };
   }
   throw new Error('Change feed did not finish within 500 pages');
+}
+
+/** Follows the folder-hierarchy feed until `done`, collecting every page. */
+export async function drainFolderChanges(mailbox: Mailbox, cursor: string | undefined): Promise<{ pages: FolderChangePage[]; cursor: string }> {
+  const pages: FolderChangePage[] = [];
+  let current = cursor;
+  for (let guard = 0; guard < 100; guard++) {
+    const page = await mailbox.getFolderChanges(current);
+    pages.push(page);
+    current = page.cursor;
+    if (page.done) return { pages, cursor: current };
+  }
+  throw new Error('Folder change feed did not finish within 100 pages');
 }
 
 function ids(pages: ChangePage[], key: 'created' | 'updated'): string[] {
@@ -250,6 +264,94 @@ export function runMailboxContract(label: string, setup: () => Promise<MailboxCo
         // An injected invalid-cursor fault is reported the same way.
         ctx.emulator.control.addFault({ fault: 'invalid-cursor', mailbox: address, times: 1 });
         await expect(ctx.mailbox.getChanges(folderId, 'message', cursor)).rejects.toBeInstanceOf(CursorRejectedError);
+      });
+    });
+
+    describe('folder hierarchy changes (SyncFolderHierarchy / mailFolders delta)', () => {
+      let cursor: string;
+      let projectsId: string;
+      let archiveId: string;
+      const created = (pages: FolderChangePage[]) => pages.flatMap((p) => p.created);
+      const updated = (pages: FolderChangePage[]) => pages.flatMap((p) => p.updated);
+      const deleted = (pages: FolderChangePage[]) => pages.flatMap((p) => p.deleted);
+
+      test('the first call lists every mail folder of the hierarchy, child folders and the user’s own included', async () => {
+        const { control, store } = ctx.emulator;
+        projectsId = control.user.createFolder(address, `Projects ${label}`).id;
+        archiveId = control.user.createFolder(address, `Archive ${label}`, { parent: 'inbox' }).id;
+        const root = store.wellKnownFolder(address, 'msgfolderroot');
+        const inbox = store.wellKnownFolder(address, 'inbox');
+
+        const { pages, cursor: next } = await drainFolderChanges(ctx.mailbox, undefined);
+        expect(updated(pages)).toEqual([]);
+        expect(deleted(pages)).toEqual([]);
+        const reported = created(pages);
+        expect(reported.map((f) => f.id)).toHaveLength(new Set(reported.map((f) => f.id)).size);
+        // Exactly the server's mail folders below the root (the root itself is not a change).
+        const expected = store.listFolders(address).filter((f) => f.kind === 'mail' && f.wellKnownName !== 'msgfolderroot');
+        expect(new Set(reported.map((f) => f.id))).toEqual(new Set(expected.map((f) => f.id)));
+        expect(reported.every((f) => f.kind === 'mail')).toBe(true);
+        expect(reported.find((f) => f.id === projectsId)).toEqual({ id: projectsId, displayName: `Projects ${label}`, kind: 'mail', parentId: root.id });
+        expect(reported.find((f) => f.id === archiveId)).toEqual({ id: archiveId, displayName: `Archive ${label}`, kind: 'mail', parentId: inbox.id });
+        expect(reported.find((f) => f.id === inbox.id)).toMatchObject({ wellKnownName: 'inbox', parentId: root.id });
+        cursor = next;
+      });
+
+      test('a round without changes reports nothing', async () => {
+        const { pages, cursor: next } = await drainFolderChanges(ctx.mailbox, cursor);
+        expect(pages.flatMap((p) => [...p.created, ...p.updated, ...p.deleted])).toEqual([]);
+        cursor = next;
+      });
+
+      test('exactly the folders the user created, renamed and deleted since the cursor', async () => {
+        const { control, store } = ctx.emulator;
+        const leads = control.user.createFolder(address, `Leads ${label}`);
+        control.user.renameFolder(address, projectsId, `Projects 2027 ${label}`);
+        control.user.deleteFolder(address, archiveId);
+        // Not a mail folder: not part of the feed on either back end.
+        control.user.createFolder(address, `Suppliers ${label}`, { parent: 'contacts', kind: 'contacts' });
+
+        const { pages, cursor: next } = await drainFolderChanges(ctx.mailbox, cursor);
+        const root = store.wellKnownFolder(address, 'msgfolderroot');
+        expect(created(pages)).toEqual([{ id: leads.id, displayName: `Leads ${label}`, kind: 'mail', parentId: root.id }]);
+        expect(updated(pages)).toEqual([{ id: projectsId, displayName: `Projects 2027 ${label}`, kind: 'mail', parentId: root.id }]);
+        expect(deleted(pages)).toEqual([archiveId]);
+        cursor = next;
+      });
+
+      test('a rejected cursor raises CursorRejectedError; a restart lists the hierarchy again', async () => {
+        ctx.emulator.control.invalidateCursors(address);
+        await expect(ctx.mailbox.getFolderChanges(cursor)).rejects.toBeInstanceOf(CursorRejectedError);
+        await expect(ctx.mailbox.getFolderChanges('not-a-cursor')).rejects.toBeInstanceOf(CursorRejectedError);
+        const { pages, cursor: next } = await drainFolderChanges(ctx.mailbox, undefined);
+        expect(created(pages).map((f) => f.id)).toContain(projectsId);
+        expect(created(pages).map((f) => f.id)).not.toContain(archiveId);
+        // An injected invalid-cursor fault is reported the same way.
+        ctx.emulator.control.addFault({ fault: 'invalid-cursor', mailbox: address, times: 1 });
+        await expect(ctx.mailbox.getFolderChanges(next)).rejects.toBeInstanceOf(CursorRejectedError);
+      });
+
+      test('601 new folders span several pages (EWS 512, Graph page size); resuming from a page cursor loses and doubles nothing', async () => {
+        const { control } = ctx.emulator;
+        const { cursor: start } = await drainFolderChanges(ctx.mailbox, undefined);
+        const parent = control.user.createFolder(address, `Customers ${label}`);
+        const made = [parent.id, ...Array.from({ length: 600 }, (_, i) => control.user.createFolder(address, `Customer ${i}`, { parent: parent.id }).id)];
+        const first = await ctx.mailbox.getFolderChanges(start);
+        expect(first.done).toBe(false);
+        // A crash after the first page: the next session continues from the cursor persisted with it.
+        const rest = await drainFolderChanges(ctx.mailbox, first.cursor);
+        const pages = [first, ...rest.pages];
+        const reported = created(pages).map((f) => f.id);
+        expect(reported).toHaveLength(made.length);
+        expect(new Set(reported)).toEqual(new Set(made));
+        expect(updated(pages)).toEqual([]);
+        expect(deleted(pages)).toEqual([]);
+        // Deleting the parent deletes its subtree: every folder of it is reported gone (and the mailbox is tidy again).
+        control.user.deleteFolder(address, parent.id);
+        const gone = await drainFolderChanges(ctx.mailbox, rest.cursor);
+        expect(deleted(gone.pages)).toHaveLength(made.length);
+        expect(new Set(deleted(gone.pages))).toEqual(new Set(made));
+        expect([...created(gone.pages), ...updated(gone.pages)]).toEqual([]);
       });
     });
 

@@ -33,6 +33,7 @@ import {
   type Attendee,
   type CalendarEvent,
   type ChangePage,
+  type FolderChangePage,
   type ContactInput,
   type EmailAddress,
   type EventInput,
@@ -386,6 +387,35 @@ export class EwsMailbox implements Mailbox {
       if (!this.matchesKind(change.Item, kind)) continue;
       const ref = { id: change.ItemId.UniqueId, changeKey: change.ItemId.ChangeKey };
       (change.ChangeType === ews.ChangeType.Create ? page.created : page.updated).push(ref);
+    }
+    return page;
+  }
+
+  /**
+   * SyncFolderHierarchy under msgfolderroot. Exchange has no MaxChangesReturned here and answers the whole range in
+   * one response, but IncludesLastFolderInRange is still honoured (done = !MoreChangesAvailable) so callers loop the
+   * same way as on Graph. Only mail folders (FolderClass IPF.Note…, or none) are reported, to match Graph's
+   * mailFolders/delta; deletes carry no class and are passed through.
+   */
+  async getFolderChanges(cursor: string | undefined): Promise<FolderChangePage> {
+    const wellKnown = await Promise.all((Object.keys(WELL_KNOWN) as WellKnownFolder[]).map((name) => this.getWellKnownFolder(name)));
+    const byId = new Map(wellKnown.map((f) => [f.id, f.wellKnownName]));
+    const root = wellKnown.find((f) => f.wellKnownName === 'msgfolderroot')!;
+    const changes = await this.call(
+      // The library takes null for "no SyncState yet" (initial sync) but types the parameter as string.
+      () => this.service.SyncFolderHierarchy(new ews.FolderId(root.id), this.folderPropertySet(), cursor ?? (null as unknown as string)),
+      { sync: true },
+    );
+    const page: FolderChangePage = { created: [], updated: [], deleted: [], cursor: changes.SyncState, done: !changes.MoreChangesAvailable };
+    for (const change of changes.GetEnumerator()) {
+      if (change.ChangeType === ews.ChangeType.Delete) {
+        page.deleted.push(change.FolderId.UniqueId);
+        continue;
+      }
+      const folderClass = change.Folder.FolderClass;
+      if (folderClass && !folderClass.startsWith('IPF.Note')) continue;
+      const folder = this.toMailFolder(change.Folder, byId.get(change.Folder.Id.UniqueId));
+      (change.ChangeType === ews.ChangeType.Create ? page.created : page.updated).push(folder);
     }
     return page;
   }

@@ -20,6 +20,7 @@
  *   (kind, folder, calendar window, and the server time the previous round started, to tell created from updated —
  *   Graph delta does not say which; items created since that time are "created").
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   CursorRejectedError,
@@ -30,6 +31,7 @@ import {
   type ChangePage,
   type ContactInput,
   type EventInput,
+  type FolderChangePage,
   type FolderKind,
   type ItemKind,
   type ItemRef,
@@ -51,11 +53,13 @@ import {
   eventBody,
   EXPAND_C4C_PROPERTY,
   EXPAND_EVENT_PROPERTIES,
+  graphMailFolderDeltaSchema,
   itemRefOf,
   splitTaskId,
   taskBody,
   toCalendarEvent,
   toMailContact,
+  toMailFolderFromGraph,
   toMailMessage,
   toMailTask,
   toMasterCategory,
@@ -100,6 +104,36 @@ function decodeCursor(cursor: string): CursorEnvelope {
   } catch {
     throw new CursorRejectedError('The cursor is not a Graph delta cursor of this backend.');
   }
+}
+
+/**
+ * Cursor of the folder-hierarchy feed. Graph's mailFolders/delta does not say created or updated, and mail folders
+ * have no createdDateTime, so the cursor carries short hashes of the folder ids reported so far: a folder not among
+ * them is "created". 11 base64url characters (66 bits) per folder keeps a 500-folder mailbox under ~10 KB.
+ */
+interface FolderCursorEnvelope {
+  v: 1;
+  scope: 'folders';
+  link: string;
+  known: string[];
+}
+
+function encodeFolderCursor(envelope: FolderCursorEnvelope): string {
+  return Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64url');
+}
+
+function decodeFolderCursor(cursor: string): FolderCursorEnvelope {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as FolderCursorEnvelope;
+    if (parsed.v !== 1 || parsed.scope !== 'folders' || typeof parsed.link !== 'string' || !Array.isArray(parsed.known)) throw new Error('shape');
+    return parsed;
+  } catch {
+    throw new CursorRejectedError('The cursor is not a Graph folder-hierarchy cursor of this backend.');
+  }
+}
+
+function folderIdHash(id: string): string {
+  return createHash('sha256').update(id).digest('base64url').slice(0, 11);
 }
 
 const DAY = 24 * 3600 * 1000;
@@ -403,6 +437,37 @@ export class GraphMailbox implements Mailbox {
       result.done = true;
     }
     return result;
+  }
+
+  /**
+   * `/mailFolders/delta`: every mail folder of the hierarchy, child folders included, flat with parentFolderId
+   * (unlike `GET /mailFolders`, which lists one level). Created vs updated comes from the ids the cursor knows.
+   */
+  async getFolderChanges(cursor: string | undefined): Promise<FolderChangePage> {
+    const state: FolderCursorEnvelope = cursor
+      ? decodeFolderCursor(cursor)
+      : { v: 1, scope: 'folders', link: `${this.transport.versionRoot}${this.u}/mailFolders/delta?$select=id,displayName,parentFolderId`, known: [] };
+    const response = await this.transport.call('GET', state.link, { headers: { Prefer: `odata.maxpagesize=${this.settings.pageSize}` } });
+    const parsed = graphMailFolderDeltaSchema.safeParse(response.body);
+    if (!parsed.success) throw new GraphMailboxError('server-error', `Unexpected Graph mailFolders delta page: ${parsed.error.issues[0]?.message ?? ''}`, true, 'unknown');
+    const body = parsed.data;
+    const link = body['@odata.nextLink'] ?? body['@odata.deltaLink'];
+    if (!link) throw new GraphMailboxError('server-error', 'Graph delta page without @odata.nextLink or @odata.deltaLink', true, 'unknown');
+    const wellKnown = body.value.some((v) => !v['@removed']) ? await this.mailWellKnownIds() : new Map<string, WellKnownFolder>();
+    const known = new Set(state.known);
+    const page: FolderChangePage = { created: [], updated: [], deleted: [], cursor: '', done: !body['@odata.nextLink'] };
+    for (const entry of body.value) {
+      const hash = folderIdHash(entry.id);
+      if (entry['@removed']) {
+        known.delete(hash);
+        page.deleted.push(entry.id);
+        continue;
+      }
+      (known.has(hash) ? page.updated : page.created).push(toMailFolderFromGraph(entry, wellKnown.get(entry.id)));
+      known.add(hash);
+    }
+    page.cursor = encodeFolderCursor({ v: 1, scope: 'folders', link, known: [...known] });
+    return page;
   }
 
   // --- reads -----------------------------------------------------------------------------------------------------

@@ -15,12 +15,14 @@ import {
   type EventInput,
   type ItemRef,
   type MailContact,
+  type MailFolder,
   type MailMessage,
   type MailTask,
   type MasterCategory,
   type Recurrence,
   type ResponseStatus,
   type TaskInput,
+  type WellKnownFolder,
 } from '../types';
 import { localToUtc, utcToLocal } from './timezones';
 
@@ -466,4 +468,28 @@ export function itemRefOf(raw: unknown): ItemRef {
 
 export function c4cPropertyPatch(objectId: string): Record<string, unknown> {
   return { singleValueExtendedProperties: [{ id: C4C_PROPERTY_ID, value: objectId }] };
+}
+
+/** One entry of a `mailFolders/delta` page: a folder, or `{ id, @removed }` for a deleted one. */
+export const graphMailFolderDeltaSchema = z.object({
+  '@odata.nextLink': z.string().optional(),
+  '@odata.deltaLink': z.string().optional(),
+  value: z.array(
+    z.looseObject({
+      id: z.string(),
+      displayName: z.string().optional(),
+      parentFolderId: z.string().nullable().optional(),
+      '@removed': z.object({ reason: z.string().optional() }).optional(),
+    }),
+  ),
+});
+
+export function toMailFolderFromGraph(raw: { id: string; displayName?: string; parentFolderId?: string | null }, wellKnownName?: WellKnownFolder): MailFolder {
+  return {
+    id: raw.id,
+    displayName: raw.displayName ?? '',
+    kind: 'mail',
+    ...(raw.parentFolderId ? { parentId: raw.parentFolderId } : {}),
+    ...(wellKnownName ? { wellKnownName } : {}),
+  };
 }

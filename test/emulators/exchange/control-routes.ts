@@ -17,6 +17,7 @@ const deliverSchema = z.object({
   categories: z.array(z.string()).optional(),
 });
 const categorizeSchema = z.object({ categories: z.array(z.string()) });
+const folderSchema = z.object({ displayName: z.string().min(1), parent: z.string().optional(), kind: z.enum(['mail', 'calendar', 'contacts', 'tasks']).optional() });
 const isoInstant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO 8601 instant');
 const occurrencePatchSchema = z
   .object({
@@ -98,6 +99,20 @@ export function createControlRouter(control: ExchangeControl): Router {
   });
   router.post('/mailboxes/:address/items/:id/cancel-meeting', (req, res) => {
     control.user.cancelMeeting(String(req.params.address), String(req.params.id));
+    res.status(204).end();
+  });
+  // "The user in Outlook" on the folder hierarchy (what SyncFolderHierarchy / mailFolders delta report).
+  router.post('/mailboxes/:address/folders', (req, res) => {
+    const input = folderSchema.parse(req.body);
+    const folder = control.user.createFolder(String(req.params.address), input.displayName, { parent: input.parent, kind: input.kind });
+    res.status(201).json({ id: folder.id, changeKey: folder.changeKey });
+  });
+  router.patch('/mailboxes/:address/folders/:id', (req, res) => {
+    const folder = control.user.renameFolder(String(req.params.address), String(req.params.id), z.object({ displayName: z.string().min(1) }).parse(req.body).displayName);
+    res.json({ id: folder.id, changeKey: folder.changeKey });
+  });
+  router.delete('/mailboxes/:address/folders/:id', (req, res) => {
+    control.user.deleteFolder(String(req.params.address), String(req.params.id));
     res.status(204).end();
   });
   router.get('/sent-meeting-messages', (_req, res) => {

@@ -169,6 +169,8 @@ export interface MailboxRecord {
    * calendarView delta reports every instance of a deleted series as removed).
    */
   removedItems: Map<string, StoredItem>;
+  /** Last state of deleted folders, so hierarchy views can tell which kind of folder went away (mailFolders delta). */
+  removedFolders: Map<string, StoredFolder>;
 }
 
 export class StoreError extends Error {
@@ -352,6 +354,7 @@ export class ExchangeStore {
       masterCategories: DEFAULT_CATEGORIES.map((c) => ({ ...c, id: `{${randomUUID()}}` })),
       userConfigurations: new Map(),
       removedItems: new Map(),
+      removedFolders: new Map(),
     };
     this.mailboxes.set(key, record);
     const root = this.insertFolder(record, { displayName: 'Top of Information Store', kind: 'mail', wellKnownName: 'msgfolderroot' });
@@ -473,6 +476,40 @@ export class ExchangeStore {
     const clash = [...record.folders.values()].some((f) => f.parentId === parentId && f.displayName.toLowerCase() === displayName.toLowerCase());
     if (clash) throw new StoreError('ErrorFolderExists', 'A folder with the specified name already exists.');
     return this.insertFolder(record, { displayName, kind, parentId });
+  }
+
+  /** Renames a folder (what the user does in Outlook): new change key, logged as a hierarchy update. */
+  renameFolder(address: string, folderId: string, displayName: string): StoredFolder {
+    const record = this.mailbox(address);
+    const folder = this.folder(address, folderId);
+    if (folder.wellKnownName) throw new StoreError('ErrorInvalidRequest', 'A distinguished folder cannot be renamed.');
+    const clash = [...record.folders.values()].some((f) => f.id !== folderId && f.parentId === folder.parentId && f.displayName.toLowerCase() === displayName.toLowerCase());
+    if (clash) throw new StoreError('ErrorFolderExists', 'A folder with the specified name already exists.');
+    const renamed: StoredFolder = { ...folder, displayName, changeKey: newChangeKey() };
+    record.folders.set(folderId, renamed);
+    record.hierarchyLog.push({ seq: ++record.seq, type: 'update', itemId: folderId });
+    return renamed;
+  }
+
+  /**
+   * Hard-deletes a folder with its subfolders and items (Shift+Delete in Outlook). Every removed folder is logged as a
+   * hierarchy delete, as SyncFolderHierarchy reports each of them; the items go with their folders (their folder logs
+   * stay, so a SyncFolderItems cursor of a deleted folder is answered with ErrorFolderNotFound, not garbage).
+   */
+  deleteFolder(address: string, folderId: string): void {
+    const record = this.mailbox(address);
+    const folder = this.folder(address, folderId);
+    if (folder.wellKnownName) throw new StoreError('ErrorInvalidRequest', 'A distinguished folder cannot be deleted.');
+    for (const gone of [folder, ...this.childFolders(address, folderId, true)].reverse()) {
+      for (const item of [...record.items.values()]) {
+        if (item.folderId !== gone.id) continue;
+        record.items.delete(item.id);
+        record.removedItems.set(item.id, item);
+      }
+      record.folders.delete(gone.id);
+      record.removedFolders.set(gone.id, gone);
+      record.hierarchyLog.push({ seq: ++record.seq, type: 'delete', itemId: gone.id });
+    }
   }
 
   // ---- items ----
@@ -764,7 +801,11 @@ export class ExchangeStore {
   }
 
   /** Same as readChangePage for the folder hierarchy (SyncFolderHierarchy / mailFolders delta). */
-  readHierarchyPage(address: string, cursor: string | undefined, pageSize: number): { changes: { type: ChangeType; folderId: string; folder?: StoredFolder }[]; cursor: string; done: boolean } {
+  readHierarchyPage(
+    address: string,
+    cursor: string | undefined,
+    pageSize: number,
+  ): { changes: { type: ChangeType; folderId: string; folder?: StoredFolder; /** Deletes: the folder's last state. */ removed?: StoredFolder }[]; cursor: string; done: boolean } {
     const record = this.mailbox(address);
     let state: ChangeCursor = { scope: 'hierarchy', mailbox: record.address, generation: record.generation, since: 0 };
     if (cursor) {
@@ -783,7 +824,9 @@ export class ExchangeStore {
       ? { scope: 'hierarchy', mailbox: record.address, generation: record.generation, since: until }
       : { scope: 'hierarchy', mailbox: record.address, generation: record.generation, since: state.since, until, offset: offset + slice.length };
     return {
-      changes: slice.filter((c) => c.type === 'delete' || c.item).map((c) => ({ type: c.type, folderId: c.itemId, folder: c.item })),
+      changes: slice
+        .filter((c) => c.type === 'delete' || c.item)
+        .map((c) => ({ type: c.type, folderId: c.itemId, folder: c.item, ...(c.type === 'delete' ? { removed: record.removedFolders.get(c.itemId) } : {}) })),
       cursor: encodeCursor(next),
       done,
     };

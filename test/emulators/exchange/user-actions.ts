@@ -4,9 +4,9 @@
  * mailboxes, sent meeting messages).
  */
 import { randomUUID } from 'node:crypto';
-import type { Attendee, EmailAddress, EventInput, MailTask, MailContact, ResponseStatus } from '../../../relay/mailbox/types';
+import type { Attendee, EmailAddress, EventInput, FolderKind, MailTask, MailContact, ResponseStatus } from '../../../relay/mailbox/types';
 import { occurrenceId } from './recurrence';
-import { ExchangeStore, newAttachmentId, StoreError, type OccurrenceChanges, type StoredEvent, type StoredItem, type StoredMessage } from './store';
+import { ExchangeStore, newAttachmentId, StoreError, type OccurrenceChanges, type StoredEvent, type StoredFolder, type StoredItem, type StoredMessage } from './store';
 
 export interface DeliveredMessageInput {
   from: EmailAddress;
@@ -255,6 +255,20 @@ export class MailboxUserActions {
 
   createContact(mailbox: string, input: Omit<MailContact, 'id' | 'changeKey' | 'folderId' | 'c4cObjectId' | 'categories'> & { categories?: string[] }, folder = 'contacts'): StoredItem {
     return this.store.createItem(mailbox, this.store.resolveFolder(mailbox, folder).id, { kind: 'contact', ...structuredClone(input), categories: input.categories ?? [] });
+  }
+
+  /** Creates a folder under `parent` (a folder id or well-known name; default the top of the information store). */
+  createFolder(mailbox: string, displayName: string, options: { parent?: string; kind?: FolderKind } = {}): StoredFolder {
+    return this.store.createFolder(mailbox, this.store.resolveFolder(mailbox, options.parent ?? 'msgfolderroot').id, displayName, options.kind ?? 'mail');
+  }
+
+  renameFolder(mailbox: string, folderId: string, displayName: string): StoredFolder {
+    return this.store.renameFolder(mailbox, folderId, displayName);
+  }
+
+  /** Deletes a folder with its subfolders and items (Shift+Delete). */
+  deleteFolder(mailbox: string, folderId: string): void {
+    this.store.deleteFolder(mailbox, folderId);
   }
 }
 

@@ -61,7 +61,11 @@ function answerFault(rule: FaultRule, operation: string, res: Response): boolean
       return true;
     case 'invalid-cursor':
       if (operation !== 'SyncFolderItems' && operation !== 'SyncFolderHierarchy') return false;
-      sendXml(res, 200, envelope(operation, errorMessage(operation, 'ErrorInvalidSyncStateData', 'Synchronization state data is corrupt or otherwise invalid.', '<m:SyncState/><m:IncludesLastItemInRange>true</m:IncludesLastItemInRange>')));
+      {
+        // SyncFolderHierarchy names its flag IncludesLastFolderInRange (SyncFolderItems: IncludesLastItemInRange).
+        const last = operation === 'SyncFolderHierarchy' ? 'IncludesLastFolderInRange' : 'IncludesLastItemInRange';
+        sendXml(res, 200, envelope(operation, errorMessage(operation, 'ErrorInvalidSyncStateData', 'Synchronization state data is corrupt or otherwise invalid.', `<m:SyncState/><m:${last}>true</m:${last}>`)));
+      }
       return true;
   }
 }

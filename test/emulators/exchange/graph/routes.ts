@@ -564,6 +564,7 @@ class MailboxResources {
     const is = (...pattern: string[]): boolean => pattern.length === s.length && pattern.every((p, i) => p === '*' || p === lower[i]);
 
     // mail folders
+    if (is('mailfolders', 'delta') && method === 'GET') return this.mailFolderDelta();
     if (is('mailfolders') && method === 'GET') return this.listMailFolders(this.root.id, '/mailFolders');
     if (is('mailfolders') && method === 'POST') return this.createFolder(this.root.id, 'mail');
     if (is('mailfolders', '*') && method === 'GET') return this.entity('mailFolders', this.mailFolderJson(this.folderOf(s[1], 'mail')));
@@ -698,6 +699,31 @@ class MailboxResources {
   private listMailFolders(parentId: string, linkPath: string): Reply {
     const folders = this.store.childFolders(this.address, parentId).filter((f) => f.kind === 'mail');
     return this.collection('mailFolders', folders.map((f) => this.mailFolderJson(f)), linkPath);
+  }
+
+  /**
+   * `GET /mailFolders/delta`: the mail folders of the whole hierarchy (child folders at any depth, flat, each with its
+   * parentFolderId — not just the top level that `GET /mailFolders` lists), paged by `Prefer: odata.maxpagesize`;
+   * deleted folders as `{ id, @removed }`. Like every Graph delta it does not say created or updated. Folders of other
+   * kinds (calendars, contact folders, To Do lists) are not mail folders and are left out, deletes included.
+   */
+  private mailFolderDelta(): Reply {
+    const raw = this.req.query.get('$skiptoken') ?? this.req.query.get('$deltatoken');
+    const token: DeltaToken = raw ? decodeDeltaToken(raw) : { c: '' };
+    const requested = Number(this.prefer.get('odata.maxpagesize') ?? DEFAULT_PAGE);
+    const pageSize = Math.min(MAX_PAGE, Math.max(1, Number.isFinite(requested) ? requested : DEFAULT_PAGE));
+    const page = this.store.readHierarchyPage(this.address, token.c || undefined, pageSize);
+    const value: Record<string, unknown>[] = [];
+    for (const change of page.changes) {
+      const folder = change.folder ?? change.removed;
+      if (folder?.kind !== 'mail') continue;
+      if (change.type === 'delete' || !change.folder) value.push({ '@odata.type': '#microsoft.graph.mailFolder', id: change.folderId, '@removed': { reason: 'deleted' } });
+      else value.push({ '@odata.type': '#microsoft.graph.mailFolder', ...this.mailFolderJson(change.folder) });
+    }
+    const link = `${this.req.base}${this.userSegment}/mailFolders/delta?${page.done ? '$deltatoken' : '$skiptoken'}=${encodeDeltaToken({ c: page.cursor })}`;
+    const reply = this.ok(200, { '@odata.context': `${this.req.base}/$metadata#Collection(mailFolder)`, [page.done ? '@odata.deltaLink' : '@odata.nextLink']: link, value });
+    if (this.prefer.has('odata.maxpagesize')) reply.headers['Preference-Applied'] = [reply.headers['Preference-Applied'], `odata.maxpagesize=${pageSize}`].filter(Boolean).join(', ');
+    return reply;
   }
 
   private createFolder(parentId: string, kind: StoredFolder['kind']): Reply {
