@@ -12,6 +12,7 @@
 import type {
   AppointmentStatus,
   C4cRecord,
+  ContactKind,
   CreateAppointmentRequest,
   CreateAppointmentResponse,
   EmailStatus,
@@ -204,6 +205,18 @@ export function createSidebarService(options: SidebarServiceOptions) {
     return partyId;
   }
 
+  /** The chosen main contact as links: a lead is not a business partner, so it is referenced, never the main contact. */
+  async function mainContactLinks(
+    c4c: SidebarC4c,
+    parties: Map<string, C4cRecord>,
+    objectId: string | undefined,
+    kind: ContactKind | undefined,
+  ): Promise<{ mainContactPartyId?: string; related: Array<{ typeCode: string; id: string }> }> {
+    if (!objectId || !kind) return { related: [] };
+    const partyId = await resolveParty(c4c, parties, kind, objectId, 'mainContactObjectId');
+    return kind === 'lead' ? { related: [{ typeCode: RELATED_ITEM_TYPE_CODES.lead, id: partyId }] } : { mainContactPartyId: partyId, related: [] };
+  }
+
   return {
     async search(user: SidebarUser, addresses: string[]): Promise<SearchResponse> {
       const c4c = await options.c4cFor(user.organizationId);
@@ -230,14 +243,7 @@ export function createSidebarService(options: SidebarServiceOptions) {
         async () => {
           const people = uniqueAddresses([request.from, ...request.to, ...request.cc, { address: user.email }]);
           const parties = partiesOf(await c4c.search(people));
-          const related: Array<{ typeCode: string; id: string }> = [];
-          let mainContactPartyId: string | undefined;
-          if (request.mainContactObjectId && request.mainContactKind) {
-            const partyId = await resolveParty(c4c, parties, request.mainContactKind, request.mainContactObjectId, 'mainContactObjectId');
-            // A lead is not a business partner: it is linked as a related item instead of the main contact.
-            if (request.mainContactKind === 'lead') related.push({ typeCode: RELATED_ITEM_TYPE_CODES.lead, id: partyId });
-            else mainContactPartyId = partyId;
-          }
+          const { mainContactPartyId, related } = await mainContactLinks(c4c, parties, request.mainContactObjectId, request.mainContactKind);
           const mainAccountPartyId = request.mainAccountObjectId
             ? await resolveParty(c4c, parties, 'account', request.mainAccountObjectId, 'mainAccountObjectId')
             : undefined;
@@ -283,15 +289,7 @@ export function createSidebarService(options: SidebarServiceOptions) {
             if (record.kind !== 'lead') appointmentParties.set(address, { partyId: record.id, kind: record.kind });
           }
           const mainAccountPartyId = request.mainAccountObjectId ? await resolveParty(c4c, parties, 'account', request.mainAccountObjectId, 'mainAccountObjectId') : undefined;
-          const related: Array<{ typeCode: string; id: string }> = [];
-          let mainContactPartyId: string | undefined;
-          if (request.mainContactObjectId) {
-            const kind = request.mainContactKind ?? 'contact';
-            const partyId = await resolveParty(c4c, parties, kind, request.mainContactObjectId, 'mainContactObjectId');
-            // As for emails: a lead is referenced, not set as the main contact.
-            if (kind === 'lead') related.push({ typeCode: RELATED_ITEM_TYPE_CODES.lead, id: partyId });
-            else mainContactPartyId = partyId;
-          }
+          const { mainContactPartyId, related } = await mainContactLinks(c4c, parties, request.mainContactObjectId, request.mainContactKind ?? 'contact');
           const owner = parties.get(normalizeAddress(user.email));
           const body = buildAppointment({ ...request, groupwareItemId: key }, {
             parties: appointmentParties,
