@@ -9,6 +9,7 @@
  * ItemNotSaved for a new meeting until `saveItem()`), and there is no itemId property.
  */
 import type { SandboxAddress, SandboxAppointment, SandboxAttachment, SandboxItem } from '../../shared/api/sandbox';
+import { ewsIdToRestId } from '../../shared/item-ids';
 
 export type FakeTheme = 'light' | 'dark';
 
@@ -131,14 +132,7 @@ function buildItem(source: SandboxItem, session: number, currentSession: () => n
     dateTimeCreated: new Date(source.dateTimeCreated),
     dateTimeModified: new Date(source.dateTimeModified ?? source.dateTimeCreated),
     attachments,
-    body: {
-      getAsync: (coercionType: string, ...rest: unknown[]) => {
-        const args = [coercionType, ...rest];
-        if (coercionType === 'html') succeed(args, source.bodyHtml);
-        else if (coercionType === 'text') succeed(args, htmlToText(source.bodyHtml));
-        else fail(args, 'InvalidCoercionType', `Unsupported coercion type ${coercionType}`, 9000);
-      },
-    },
+    body: bodyOf(source),
     getAttachmentContentAsync: (attachmentId: string, ...rest: unknown[]) => {
       const args = [attachmentId, ...rest];
       // Ids of a previous selection are invalid, as in Outlook on the web (the session changed).
@@ -197,6 +191,18 @@ const getter = <T>(read: () => T) => ({ getAsync: (...args: unknown[]) => succee
  * edits to `state` show on the next read, as in Outlook. APIs above the simulated Mailbox version are absent, which is
  * how Office.js presents them on older hosts.
  */
+/** `item.body`: the same in Read mode and in the organizer's form. */
+function bodyOf(source: SandboxItem): { getAsync: (coercionType: string, ...rest: unknown[]) => void } {
+  return {
+    getAsync: (coercionType, ...rest) => {
+      const args = [coercionType, ...rest];
+      if (coercionType === 'html') succeed(args, source.bodyHtml);
+      else if (coercionType === 'text') succeed(args, htmlToText(source.bodyHtml));
+      else fail(args, 'InvalidCoercionType', `Unsupported coercion type ${coercionType}`, 9000);
+    },
+  };
+}
+
 function buildComposeItem(source: SandboxAppointment, state: FakeComposeState, mailboxVersion: string): Record<string, unknown> {
   const item: Record<string, unknown> = {
     itemType: source.kind,
@@ -208,14 +214,7 @@ function buildComposeItem(source: SandboxAppointment, state: FakeComposeState, m
     optionalAttendees: getter(() => state.optionalAttendees.map(details)),
     // Shown for every version: the add-in feature-detects it and infers the flag from the times where it is missing.
     isAllDayEvent: getter(() => state.isAllDay),
-    body: {
-      getAsync: (coercionType: string, ...rest: unknown[]) => {
-        const args = [coercionType, ...rest];
-        if (coercionType === 'html') succeed(args, source.bodyHtml);
-        else if (coercionType === 'text') succeed(args, htmlToText(source.bodyHtml));
-        else fail(args, 'InvalidCoercionType', `Unsupported coercion type ${coercionType}`, 9000);
-      },
-    },
+    body: bodyOf(source),
   };
   // The organizer value has no recipientType in the organizer's form (Office.Organizer docs).
   if (compareVersions('1.7', mailboxVersion) <= 0) {
@@ -309,7 +308,7 @@ export function createFakeOffice(options: FakeOfficeOptions = {}): FakeOfficeHan
       handlers.delete(eventType);
       succeed([eventType, ...rest], undefined);
     },
-    convertToRestId: (id: string) => id.replace(/\//g, '-').replace(/\+/g, '_'),
+    convertToRestId: ewsIdToRestId,
     convertToEwsId: (id: string) => id.replace(/-/g, '/').replace(/_/g, '+'),
   };
 

@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../log';
 import type { Mailbox, MailboxAccess } from '../mailbox/types';
+import { ewsIdToRestId } from '../../shared/item-ids';
 
 export type ICalUidResolver = (user: { organizationId: string; userId: string; email: string }, itemId: string) => Promise<string | undefined>;
 
@@ -16,11 +17,6 @@ export interface ICalUidResolverDeps {
   logger: Pick<Logger, 'warn'>;
   /** Resolved ids kept in memory (ids are stable, the UID never changes). */
   cacheSize?: number;
-}
-
-/** Office.js item ids are EWS ids; Graph wants the REST form (base64url alphabet), as `convertToRestId` makes it. */
-export function ewsIdToRestId(itemId: string): string {
-  return itemId.replace(/\//g, '-').replace(/\+/g, '_');
 }
 
 export function createICalUidResolver(deps: ICalUidResolverDeps): ICalUidResolver {

@@ -1,5 +1,6 @@
 /** The meeting key resolver: REST ids for Graph, caching, and falling back to the item id on any failure. */
-import { createICalUidResolver, ewsIdToRestId } from '../../relay/sidebar/meeting-key';
+import { createICalUidResolver } from '../../relay/sidebar/meeting-key';
+import { ewsIdToRestId } from '../../shared/item-ids';
 import type { CalendarEvent, Mailbox, MailboxAccess } from '../../relay/mailbox/types';
 
 const user = { organizationId: 'org-1', userId: 'user-1', email: 'anna@contoso.example' };
