@@ -70,7 +70,7 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
 
   const resolveICalUid = createICalUidResolver({
     accessFor: (organizationId, userId) => store.mailboxAccess.accessFor(organizationId, userId),
-    open: (address, access) => openMailbox(address, access, sandbox?.mailboxOptions),
+    open: (address, access) => openMailbox(address, access),
     logger: services.logger,
   });
   const service = createSidebarService({ store, c4cFor, resolveICalUid });

@@ -13,7 +13,6 @@ import type { RelayServices } from '../server';
 import { createStore, type Store } from '../store';
 import { SandboxTokenRequestSchema, type SandboxItem, type SandboxTokenResponse, type SandboxUser } from '../../shared/api/sandbox';
 import { DEMO_ADDIN_CLIENT_ID, DEMO_EWS_SERVICE_ACCOUNT, DEMO_ORG_NAME, DEMO_TENANT_ID, DEMO_USERS } from '../../test/emulators/demo-identities';
-import type { OpenMailboxOptions } from '../mailbox';
 import { startC4cEmulator, type C4cEmulator } from '../../test/emulators/c4c';
 import { startEntraEmulator, type EntraEmulator } from '../../test/emulators/entra';
 import { startExchangeEmulator, type ExchangeEmulator } from '../../test/emulators/exchange';
@@ -37,8 +36,6 @@ export interface Sandbox {
   entraAuthorityHost: string;
   entraCaPem: string;
   connectSources: string[];
-  /** Options for opening the emulator's mailboxes (none needed today: its EWS endpoint is plain http on loopback). */
-  mailboxOptions?: OpenMailboxOptions;
   adjustConfig(config: RelayConfig): RelayConfig;
   seedRelay(services: RelayServices): Promise<void>;
   routes(store: Store): Router;
