@@ -49,6 +49,7 @@ import {
   c4cPropertyPatch,
   changeKeyOf,
   composeTaskId,
+  eventTimingOf,
   contactBody,
   eventBody,
   EXPAND_C4C_PROPERTY,
@@ -92,18 +93,23 @@ interface CursorEnvelope {
   window?: { start: string; end: string; openedAt: string };
 }
 
-function encodeCursor(envelope: CursorEnvelope): string {
+/** Cursors are base64url JSON envelopes; anything that does not decode to the expected shape is rejected. */
+function encodeCursor(envelope: CursorEnvelope | FolderCursorEnvelope): string {
   return Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): CursorEnvelope {
+function decodeEnvelope<T>(cursor: string, isValid: (parsed: T) => boolean, what: string): T {
   try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorEnvelope;
-    if (parsed.v !== 1 || typeof parsed.link !== 'string' || typeof parsed.folderId !== 'string') throw new Error('shape');
-    return parsed;
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
+    if (isValid(parsed)) return parsed;
   } catch {
-    throw new CursorRejectedError('The cursor is not a Graph delta cursor of this backend.');
+    // Not base64url JSON: rejected below like any other foreign cursor.
   }
+  throw new CursorRejectedError(`The cursor is not a Graph ${what} cursor of this backend.`);
+}
+
+function decodeCursor(cursor: string): CursorEnvelope {
+  return decodeEnvelope<CursorEnvelope>(cursor, (c) => c?.v === 1 && typeof c.link === 'string' && typeof c.folderId === 'string', 'delta');
 }
 
 /**
@@ -118,18 +124,8 @@ interface FolderCursorEnvelope {
   known: string[];
 }
 
-function encodeFolderCursor(envelope: FolderCursorEnvelope): string {
-  return Buffer.from(JSON.stringify(envelope), 'utf8').toString('base64url');
-}
-
 function decodeFolderCursor(cursor: string): FolderCursorEnvelope {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as FolderCursorEnvelope;
-    if (parsed.v !== 1 || parsed.scope !== 'folders' || typeof parsed.link !== 'string' || !Array.isArray(parsed.known)) throw new Error('shape');
-    return parsed;
-  } catch {
-    throw new CursorRejectedError('The cursor is not a Graph folder-hierarchy cursor of this backend.');
-  }
+  return decodeEnvelope<FolderCursorEnvelope>(cursor, (c) => c?.v === 1 && c.scope === 'folders' && typeof c.link === 'string' && Array.isArray(c.known), 'folder-hierarchy');
 }
 
 function folderIdHash(id: string): string {
@@ -466,7 +462,7 @@ export class GraphMailbox implements Mailbox {
       (known.has(hash) ? page.updated : page.created).push(toMailFolderFromGraph(entry, wellKnown.get(entry.id)));
       known.add(hash);
     }
-    page.cursor = encodeFolderCursor({ v: 1, scope: 'folders', link, known: [...known] });
+    page.cursor = encodeCursor({ v: 1, scope: 'folders', link, known: [...known] });
     return page;
   }
 
@@ -584,8 +580,9 @@ export class GraphMailbox implements Mailbox {
    * and has no switch to suppress them. So changes that would notify (time, place, text, recurrence, deletion) are
    * refused for meetings this mailbox organizes with attendees; attendee copies and plain appointments are fine.
    */
-  private async assertNoAttendeeNotification(id: string, what: string): Promise<void> {
-    const { body } = await this.transport.call('GET', `${this.u}/events/${encodeURIComponent(id)}?$select=id,isOrganizer,attendees,isCancelled`);
+  /** Refuses a write Graph would announce to attendees; returns the event's timing, read in the same request. */
+  private async assertNoAttendeeNotification(id: string, what: string): Promise<Pick<CalendarEvent, 'start' | 'end' | 'timeZone'>> {
+    const { body } = await this.transport.call('GET', `${this.u}/events/${encodeURIComponent(id)}?$select=id,isOrganizer,attendees,isCancelled,start,end,originalStartTimeZone`);
     const e = body as { isOrganizer?: boolean; attendees?: unknown[]; isCancelled?: boolean };
     if (e.isOrganizer && (e.attendees?.length ?? 0) > 0 && !e.isCancelled) {
       throw new GraphMailboxError(
@@ -595,19 +592,19 @@ export class GraphMailbox implements Mailbox {
         'unknown',
       );
     }
+    return eventTimingOf(body);
   }
 
   async updateEvent(id: string, input: Partial<EventInput>): Promise<ItemRef> {
     const notifying = (['subject', 'start', 'end', 'isAllDay', 'location', 'bodyHtml', 'recurrence', 'timeZone'] as const).some((k) => input[k] !== undefined);
-    if (notifying) await this.assertNoAttendeeNotification(id, 'updating');
+    const current = notifying ? await this.assertNoAttendeeNotification(id, 'updating') : undefined;
     const timed = input.start !== undefined || input.end !== undefined || input.recurrence !== undefined;
     const zoneOnly = input.timeZone !== undefined && (input.start === undefined || input.end === undefined);
     let effective = input;
-    if ((timed && input.timeZone === undefined) || zoneOnly) {
+    // Every timed change is "notifying": `current` is the event as it stands, read by the attendee check above.
+    if (current !== undefined && ((timed && input.timeZone === undefined) || zoneOnly)) {
       // Graph writes times as local time plus zone: moving an event must name its current zone (or it lands in UTC),
       // and a zone change alone needs the instants so start and end stay the same moments.
-      const [current] = await this.getEvents([id]);
-      if (!current) throw new GraphMailboxError('not-found', `Event ${id} not found`, false, 'unknown');
       const timeZone = input.timeZone ?? current.timeZone;
       effective = zoneOnly ? { ...input, timeZone, start: input.start ?? current.start, end: input.end ?? current.end } : { ...input, timeZone };
     }

@@ -214,6 +214,17 @@ function oneOf<T extends string>(values: readonly T[], value: string | null | un
   return (values as readonly string[]).includes(value ?? '') ? (value as T) : fallback;
 }
 
+/** Start, end (UTC instants) and zone of an event, from a read that selected `start,end,originalStartTimeZone`. */
+const eventTimingSchema = graphEventSchema.pick({ start: true, end: true, originalStartTimeZone: true });
+
+export function eventTimingOf(raw: unknown): Pick<CalendarEvent, 'start' | 'end' | 'timeZone'> {
+  return timingOf(eventTimingSchema.parse(raw));
+}
+
+function timingOf(e: z.infer<typeof eventTimingSchema>): Pick<CalendarEvent, 'start' | 'end' | 'timeZone'> {
+  return { start: fromDateTimeTimeZone(e.start), end: fromDateTimeTimeZone(e.end), timeZone: e.originalStartTimeZone || e.start.timeZone || 'UTC' };
+}
+
 export function toCalendarEvent(raw: unknown): CalendarEvent {
   const e = graphEventSchema.parse(raw);
   const attendees: Attendee[] = (e.attendees ?? [])
@@ -258,9 +269,7 @@ export function toCalendarEvent(raw: unknown): CalendarEvent {
     changeKey: changeKeyOf(e),
     iCalUid: e.iCalUId ?? '',
     subject: e.subject ?? '',
-    start: fromDateTimeTimeZone(e.start),
-    end: fromDateTimeTimeZone(e.end),
-    timeZone: e.originalStartTimeZone || e.start.timeZone || 'UTC',
+    ...timingOf(e),
     isAllDay: e.isAllDay ?? false,
     location: e.location?.displayName || undefined,
     bodyHtml: e.body?.content ?? undefined,
