@@ -158,9 +158,6 @@ export class ReplayOnDropHandler implements Middleware {
   constructor(private readonly options: ReplayOptions) {}
 
   async execute(context: Context): Promise<void> {
-    const url = typeof context.request === 'string' ? context.request : context.request.url;
-    const method = context.options?.method ?? 'GET';
-    const replayable = isReplayable(url, method, context.options?.body);
     const sleep = this.options.sleep ?? defaultSleep;
     const random = this.options.random ?? Math.random;
     for (;;) {
@@ -169,6 +166,9 @@ export class ReplayOnDropHandler implements Middleware {
         return;
       } catch (error) {
         if (!(error instanceof ConnectionError)) throw error;
+        // Decided only after a drop: parsing a $batch body for every request would tax the path that works.
+        const url = typeof context.request === 'string' ? context.request : context.request.url;
+        const replayable = isReplayable(url, context.options?.method ?? 'GET', context.options?.body);
         const used = this.used.get(context) ?? 0;
         error.replayable = replayable;
         error.attempts = used + 1;
