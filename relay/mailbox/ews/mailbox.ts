@@ -264,10 +264,15 @@ export class EwsMailbox implements Mailbox {
     return { ...result };
   }
 
-  async listFolders(): Promise<MailFolder[]> {
+  /** The mailbox root and which folder id is which well-known folder (cached after the first call). */
+  private async wellKnownFolders(): Promise<{ root: MailFolder; byId: Map<string, WellKnownFolder | undefined> }> {
     const wellKnown = await Promise.all((Object.keys(WELL_KNOWN) as WellKnownFolder[]).map((name) => this.getWellKnownFolder(name)));
-    const byId = new Map(wellKnown.map((f) => [f.id, f.wellKnownName]));
     const root = wellKnown.find((f) => f.wellKnownName === 'msgfolderroot')!;
+    return { root, byId: new Map(wellKnown.map((f) => [f.id, f.wellKnownName])) };
+  }
+
+  async listFolders(): Promise<MailFolder[]> {
+    const { root, byId } = await this.wellKnownFolders();
     const folders: MailFolder[] = [root];
     let offset = 0;
     for (;;) {
@@ -398,9 +403,7 @@ export class EwsMailbox implements Mailbox {
    * mailFolders/delta; deletes carry no class and are passed through.
    */
   async getFolderChanges(cursor: string | undefined): Promise<FolderChangePage> {
-    const wellKnown = await Promise.all((Object.keys(WELL_KNOWN) as WellKnownFolder[]).map((name) => this.getWellKnownFolder(name)));
-    const byId = new Map(wellKnown.map((f) => [f.id, f.wellKnownName]));
-    const root = wellKnown.find((f) => f.wellKnownName === 'msgfolderroot')!;
+    const { root, byId } = await this.wellKnownFolders();
     const changes = await this.call(
       // The library takes null for "no SyncState yet" (initial sync) but types the parameter as string.
       () => this.service.SyncFolderHierarchy(new ews.FolderId(root.id), this.folderPropertySet(), cursor ?? (null as unknown as string)),
