@@ -1,0 +1,83 @@
+/**
+ * The "save to C4C exactly once" use case, shared by the sidebar's Save / Create buttons and the sync engine
+ * (architecture: one room per use case, called by routes and jobs alike). Domain code: it throws the domain errors
+ * below, never HTTP errors; `relay/http` maps them to status codes.
+ */
+import type { AddressMatches, C4cIds, SidebarC4c } from '../sidebar/ports';
+import type { EmailToSave } from '../sidebar/email-activity';
+
+/** Who saves: null for a save by the engine on nobody's explicit behalf is not allowed; the engine saves as the mailbox owner. */
+export interface Saver {
+  organizationId: string;
+  userId: string;
+  /** The user's primary address (direction and owner are decided from it). */
+  email: string;
+  /** Further own addresses (aliases, the mailbox address Outlook reports). */
+  ownAddresses?: string[];
+}
+
+/** How the saved email is linked (E7 / S3). */
+export type EmailLinkChoice =
+  | {
+      kind: 'explicit';
+      mainAccountObjectId?: string;
+      mainContactObjectId?: string;
+      mainContactKind?: 'contact' | 'lead' | 'individualCustomer';
+      relatedItem?: { type: 'opportunity' | 'ticket' | 'lead'; id: string };
+    }
+  | {
+      /** The initial search's suggestion (the sidebar's rules), from matches the caller already resolved in bulk. */
+      kind: 'auto';
+      matches: AddressMatches[];
+      /** Addresses that must never be linked (blocklists, E9). */
+      blocked?: (address: string) => boolean;
+    };
+
+export interface SaveEmailInput {
+  email: EmailToSave;
+  links: EmailLinkChoice;
+  includeAttachments: boolean;
+}
+
+export interface SaveOutcome {
+  ids: C4cIds;
+  /** True when the record existed before this call (saved earlier by anyone); nothing new was created. */
+  existed: boolean;
+  c4cUrl: string;
+  /** When and by whom the record was saved (for "already saved" messages), when known. */
+  savedAt?: string;
+  savedBy?: string;
+}
+
+/** Another caller holds the claim on this email / meeting right now and did not finish within the wait. */
+export class SaveInProgressError extends Error {
+  constructor(readonly what: 'email' | 'appointment') {
+    super(`This ${what === 'email' ? 'email' : 'meeting'} is being saved right now. Check again in a moment.`);
+    this.name = 'SaveInProgressError';
+  }
+}
+
+/** The organization has no C4C connection. */
+export class C4cNotConfiguredError extends Error {
+  constructor() {
+    super('Your organization has no SAP Cloud for Customer connection yet. Ask your administrator to set it up.');
+    this.name = 'C4cNotConfiguredError';
+  }
+}
+
+/** A record the caller chose to link (by ObjectID) does not exist in C4C. `field` names the request field. */
+export class LinkedRecordNotFoundError extends Error {
+  constructor(readonly recordKind: string, readonly field: string) {
+    super(`The selected ${recordKind} no longer exists in C4C`);
+    this.name = 'LinkedRecordNotFoundError';
+  }
+}
+
+export interface EmailSaving {
+  /** Saves the email exactly once per organization (keyed by Internet Message-ID); see relay/store/ledger.ts. */
+  saveEmail(saver: Saver, input: SaveEmailInput): Promise<SaveOutcome>;
+  /** Resolves many addresses in as few C4C round trips as possible (for a whole session's emails at once). */
+  resolveAddresses(organizationId: string, addresses: string[]): Promise<AddressMatches[]>;
+}
+
+export type C4cPortFor = (organizationId: string) => Promise<SidebarC4c>;
