@@ -62,3 +62,71 @@ export interface ClassifiedFailure {
   /** Transient failures back off and never count towards suspension. */
   transient: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a session gives the object-type steps it runs (first-session setup, email saving; mirroring later).
+
+import type { Mailbox } from '../mailbox/types';
+import type { OrganizationSyncSettings, RunCounts, RunError, SessionProgress, UserSyncSettings } from '../../shared/api/sync';
+
+export interface SessionMailboxState {
+  userId: string;
+  organizationId: string;
+  /** The user's primary SMTP address. */
+  address: string;
+  displayName: string;
+  /** Steps of the first session already done (persisted in mailboxes.setup). */
+  setup: Record<string, unknown>;
+  setupDoneAt?: Date;
+  baselineAt?: Date;
+}
+
+/** Per-folder cursors, committed to the database on every call (a killed session resumes from the last page). */
+export interface CursorStore {
+  get(folderKey: string): Promise<{ folderId: string; cursor?: string; baselineDone: boolean } | undefined>;
+  set(folderKey: string, value: { folderId: string; cursor?: string; baselineDone: boolean }): Promise<void>;
+  /** Forget a folder's cursor (rejected cursor: the next read starts over and reconciles). */
+  clear(folderKey: string): Promise<void>;
+}
+
+export interface Blocklists {
+  /** Entries of the organization and of the user: addresses and domains (a domain covers its subdomains). */
+  organization: string[];
+  user: string[];
+}
+
+export interface SessionContext {
+  mailbox: Mailbox;
+  state: SessionMailboxState;
+  organizationSettings: OrganizationSyncSettings;
+  userSettings: UserSyncSettings;
+  blocklists: Blocklists;
+  cursors: CursorStore;
+  /** Persists first-session progress (merged into mailboxes.setup) at once. */
+  recordSetup(patch: Record<string, unknown>): Promise<void>;
+  /** Shown on the status screen while the session runs; cheap to call often (throttled writes). */
+  progress(progress: SessionProgress): void;
+  /** Adds to the run's counts. */
+  count(key: keyof RunCounts, by?: number): void;
+  /** An item-level error, kept in the run history (the session goes on). */
+  itemError(error: RunError): void;
+  /** True once the mailbox was paused / the relay is stopping: finish the current item and return. */
+  shouldStop(): boolean;
+  /** The session's clock (tests pin it). */
+  now(): Date;
+}
+
+/** One part of a session (e.g. 'setup', 'email'). Throws to fail the session (the runner classifies the error). */
+export interface SessionStep {
+  readonly name: string;
+  run(ctx: SessionContext): Promise<void>;
+}
+
+/** The user's settings and blocklists, read by sessions and edited by the S6 screen and the admin console. */
+export interface SyncSettingsRepository {
+  getUserSettings(organizationId: string, userId: string): Promise<{ settings: UserSyncSettings; updatedAt?: Date }>;
+  updateUserSettings(organizationId: string, userId: string, patch: Partial<UserSyncSettings>): Promise<{ settings: UserSyncSettings; updatedAt: Date }>;
+  getBlocklists(organizationId: string, userId: string): Promise<Blocklists>;
+  /** Replaces the user's own list (userId) or the organization's (userId null) in one transaction. */
+  replaceBlocklist(organizationId: string, userId: string | null, entries: string[]): Promise<string[]>;
+}
