@@ -6,7 +6,8 @@
  * works for one user or thousands (bulk activation passes every user whose access check passed), and schedules each
  * mailbox's first session at once and later ones spread over the organization's interval.
  */
-import type { FailureClass, RunTrigger, SyncStatus } from '../../shared/api/sync';
+import type { Mailbox } from '../mailbox/types';
+import type { FailureClass, OrganizationSyncSettings, RunCounts, RunError, RunTrigger, SessionProgress, SyncStatus, UserSyncSettings } from '../../shared/api/sync';
 
 export interface EnableResult {
   userId: string;
@@ -66,8 +67,6 @@ export interface ClassifiedFailure {
 // ---------------------------------------------------------------------------------------------------------------
 // What a session gives the object-type steps it runs (first-session setup, email saving; mirroring later).
 
-import type { Mailbox } from '../mailbox/types';
-import type { OrganizationSyncSettings, RunCounts, RunError, SessionProgress, UserSyncSettings } from '../../shared/api/sync';
 
 export interface SessionMailboxState {
   userId: string;
