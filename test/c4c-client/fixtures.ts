@@ -1,12 +1,14 @@
 /**
- * Test helpers: the published C4C reference material next to the project (`../shared/fixtures/c4c`), read-only,
- * and a small reader for the vendored `$metadata` (entity types, property flags, entity sets).
+ * Test helpers: the published C4C samples (the project's copy in test/fixtures/c4c, origins in its README), read-only,
+ * and a small reader for the vendored `$metadata` (entity types, property flags, entity sets): the emulator's copy,
+ * byte-for-byte the published file (test/emulators/c4c/EDMX-SOURCE.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const C4C_FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/c4c');
+export const C4C_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'c4c');
 export const SAMPLES = path.join(C4C_FIXTURES, 'samples');
+const EDMX = path.resolve(__dirname, '..', 'emulators', 'c4c', 'c4codataapi.edmx');
 
 export function sample(name: string): string {
   return fs.readFileSync(path.join(SAMPLES, name), 'utf8');
@@ -46,7 +48,7 @@ function attributes(text: string): Record<string, string> {
 
 export function loadEdmx(): EdmxModel {
   if (cached) return cached;
-  const xml = fs.readFileSync(path.join(C4C_FIXTURES, 'c4codataapi.edmx'), 'utf8');
+  const xml = fs.readFileSync(EDMX, 'utf8');
   const types = new Map<string, EdmxEntityType>();
   for (const match of xml.matchAll(/<EntityType Name="(\w+)"[^>]*>([\s\S]*?)<\/EntityType>/g)) {
     const properties = new Map<string, EdmxProperty>();

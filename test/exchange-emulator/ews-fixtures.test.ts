@@ -17,7 +17,7 @@ import { DEMO_EWS_SERVICE_ACCOUNT, DEMO_USERS } from '../emulators/demo-identiti
 import { createEwsMailbox } from '../../relay/mailbox/ews';
 import { CursorRejectedError, type Mailbox } from '../../relay/mailbox/types';
 
-const FIXTURES = '/work/shared/fixtures/ews';
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'ews');
 const anna = DEMO_USERS[0].email;
 
 function fixture(name: string): string {

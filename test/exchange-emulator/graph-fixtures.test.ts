@@ -17,7 +17,7 @@ import { parseBatchResponse } from '../../relay/mailbox/graph/transport';
 import type { StoredItem } from '../emulators/exchange/store';
 import { startGraphTestbed, TESTBED_TENANT, type GraphTestbed } from '../emulators/exchange/graph/testbed';
 
-const FIXTURES = '/work/shared/fixtures/graph';
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'graph');
 const fixture = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 
 interface HttpFixture {

@@ -5,6 +5,7 @@
  * and "the user in Outlook" over the HTTP control routes.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Recurrence } from '../../relay/mailbox/types';
 import { startExchangeEmulator, DEMO_MAILBOX_PASSWORD, type ExchangeEmulator } from '../emulators/exchange';
 import { ExchangeControl } from '../emulators/exchange/control';
@@ -233,7 +234,7 @@ describe('EWS: FindItem CalendarView and occurrence ids', () => {
     const master = weeklyFor(anna);
     const calendar = emulator.store.wellKnownFolder(anna, 'calendar');
     const request = fs
-      .readFileSync('/work/shared/fixtures/ews/FindItem-calendarview-request.xml', 'utf8')
+      .readFileSync(path.resolve(__dirname, '..', 'fixtures', 'ews', 'FindItem-calendarview-request.xml'), 'utf8')
       .replace(/https:\/\/schemas\.xmlsoap\.org\/soap\/envelope\//g, 'http://schemas.xmlsoap.org/soap/envelope/')
       .replace('<t:FolderId Id="AAMk" ChangeKey="AgAA" />', `<t:FolderId Id="${calendar.id}"/>`);
     const body = await post(request);
