@@ -43,3 +43,4 @@ export * from './users';
 export * from './c4c-connections';
 export * from './ledger';
 export * from './audit';
+export * from './sync-settings';
