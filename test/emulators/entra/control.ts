@@ -4,13 +4,15 @@
  */
 import { Router, json, type Request, type Response, type NextFunction } from 'express';
 import { z, ZodError } from 'zod';
-import type { AddUserInput, Directory, IssueAppTokenInput, IssueUserTokenInput, RegisterAppInput, RegisteredApp } from './directory';
-import { addUserSchema, issueAppTokenSchema, issueUserTokenSchema, registerAppSchema } from './directory';
+import type { AddUserInput, AssignAppRoleInput, Directory, IssueAppTokenInput, IssueUserTokenInput, RegisterAppInput, RegisteredApp } from './directory';
+import { addUserSchema, assignAppRoleSchema, issueAppTokenSchema, issueUserTokenSchema, registerAppSchema } from './directory';
 import { seedDemoDirectory } from './demo';
 
 export interface EntraControl {
   registerApp(input: RegisterAppInput): RegisteredApp;
   addUser(input: AddUserInput): void;
+  /** Assigns one of the app's `appRoles` to a user; tokens the app gets for that user carry it in `roles`. */
+  assignAppRole(input: AssignAppRoleInput): void;
   /** A delegated v2.0 access token, as NAA would hand the add-in (and negative variants through overrides). */
   issueUserToken(input: IssueUserTokenInput): Promise<string>;
   /** An app-only v2.0 access token (`roles`, `idtyp: app`). */
@@ -37,6 +39,7 @@ export function createControl(directory: Directory): EntraControl {
     addUser: (input) => {
       directory.addUser(input);
     },
+    assignAppRole: (input) => directory.assignAppRole(input),
     issueUserToken: (input) => directory.issueUserToken(input),
     issueAppToken: (input) => directory.issueAppToken(input),
     revokeUserRefreshTokens: (tenantId, oid) => directory.revokeUserRefreshTokens(tenantId, oid),
@@ -71,6 +74,10 @@ export function controlRouter(control: EntraControl, caPem: () => string): Route
   });
   router.post('/users', (req, res) => {
     control.addUser(addUserSchema.parse(req.body));
+    res.status(201).json({ ok: true });
+  });
+  router.post('/app-role-assignments', (req, res) => {
+    control.assignAppRole(assignAppRoleSchema.parse(req.body));
     res.status(201).json({ ok: true });
   });
   router.post('/tokens/user', async (req, res) => {

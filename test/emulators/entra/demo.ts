@@ -12,6 +12,9 @@ import type { Directory } from './directory';
 /** Graph application permissions the sync needs (mail read/write, calendars, contacts) in app-only tokens. */
 export const DEMO_GRAPH_APP_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts.Read', 'User.Read.All'];
 
+/** The app role of the relay's registration that makes a user an administrator of the admin console. */
+export const DEMO_ADMIN_APP_ROLE = 'Admin';
+
 /**
  * Redirect URIs of the add-in registration: the NAA broker URIs (`brk-multihub://<origin>`) and the fallback
  * dialog pages of the relay's usual local origins.
@@ -22,6 +25,8 @@ export function demoAddinRedirectUris(relayOrigins: readonly string[] = ['https:
     uris.add(`brk-multihub://${new URL(origin).host}`);
     uris.add(`${origin}/auth.html`);
     uris.add(`${origin}/dialog.html`);
+    // The admin console signs in with a redirect to its own page (msal-browser loginRedirect).
+    uris.add(`${origin}/admin`);
     uris.add(origin);
   }
   return [...uris];
@@ -35,6 +40,7 @@ export function seedDemoDirectory(directory: Directory, relayOrigins?: readonly 
     displayName: `${DEMO_ORG_NAME} Outlook add-in`,
     redirectUris: demoAddinRedirectUris(relayOrigins),
     exposedScopes: ['access_as_user'],
+    appRoles: [DEMO_ADMIN_APP_ROLE],
   });
   directory.registerApp({
     tenantId: DEMO_TENANT_ID,
@@ -46,6 +52,7 @@ export function seedDemoDirectory(directory: Directory, relayOrigins?: readonly 
   });
   for (const user of DEMO_USERS) {
     directory.addUser({ tenantId: DEMO_TENANT_ID, oid: user.oid, upn: user.email, name: user.displayName });
+    if (user.role === 'admin') directory.assignAppRole({ tenantId: DEMO_TENANT_ID, clientId: DEMO_ADDIN_CLIENT_ID, oid: user.oid, role: DEMO_ADMIN_APP_ROLE });
   }
 }
 

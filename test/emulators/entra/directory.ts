@@ -22,6 +22,8 @@ export const registerAppSchema = z.object({
   exposedScopes: z.array(z.string().min(1)).default(['access_as_user']),
   /** Application permissions (app roles) granted to this app; they appear as `roles` in its app-only tokens. */
   roles: z.array(z.string().min(1)).default([]),
+  /** App roles this app defines for users (`appRoles` of allowedMemberTypes User, e.g. `Admin`); assigned per user. */
+  appRoles: z.array(z.string().min(1)).default([]),
 });
 export type RegisterAppInput = z.input<typeof registerAppSchema>;
 export type RegisteredApp = z.output<typeof registerAppSchema> & { appIdUri: string; servicePrincipalOid: string };
@@ -33,6 +35,15 @@ export const addUserSchema = z.object({
   name: z.string().min(1),
 });
 export type AddUserInput = z.input<typeof addUserSchema>;
+
+export const assignAppRoleSchema = z.object({
+  tenantId: guid,
+  /** The app (resource) that defines the role. */
+  clientId: guid,
+  oid: guid,
+  role: z.string().min(1),
+});
+export type AssignAppRoleInput = z.input<typeof assignAppRoleSchema>;
 export type DirectoryUser = z.output<typeof addUserSchema>;
 
 const claimOverrides = z.record(z.string(), z.unknown());
@@ -101,6 +112,8 @@ export class Directory {
   private readonly codes = new Map<string, AuthorizationCode>();
   private readonly refreshTokens = new Map<string, RefreshTokenRecord>();
   private readonly signInUser = new Map<string, string>();
+  /** key: clientId|tenantId|oid → role values assigned to that user on that app ("Users and groups" of the enterprise app). */
+  private readonly roleAssignments = new Map<string, Set<string>>();
   private readonly counts = new Map<string, number>();
 
   constructor(
@@ -177,6 +190,23 @@ export class Directory {
 
   usersOf(tenantId: string): DirectoryUser[] {
     return [...this.users.values()].filter((u) => u.tenantId === tenantId);
+  }
+
+  assignAppRole(input: AssignAppRoleInput): void {
+    const p = assignAppRoleSchema.parse(input);
+    const app = this.findApp(p.clientId, p.tenantId);
+    if (!app) throw new Error(`No app ${p.clientId} registered`);
+    if (!app.appRoles.includes(p.role)) throw new Error(`App ${p.clientId} defines no app role ${p.role}`);
+    if (!this.findUser(p.tenantId, p.oid)) throw new Error(`No user ${p.oid} in tenant ${p.tenantId}`);
+    const key = `${app.clientId}|${p.tenantId}|${p.oid}`;
+    const roles = this.roleAssignments.get(key) ?? new Set<string>();
+    roles.add(p.role);
+    this.roleAssignments.set(key, roles);
+  }
+
+  /** The app roles of `clientId` assigned to the user: Entra puts them in `roles` of the app's tokens for that user. */
+  appRolesOf(clientId: string, tenantId: string, oid: string): string[] {
+    return [...(this.roleAssignments.get(`${clientId}|${tenantId}|${oid}`) ?? [])];
   }
 
   setSignInUser(tenantId: string, oid: string | null): void {

@@ -72,10 +72,10 @@ export async function startEntraEmulator(options: EntraEmulatorOptions = {}): Pr
 }
 
 export type { EntraControl } from './control';
-export type { AddUserInput, IssueAppTokenInput, IssueUserTokenInput, RegisterAppInput, RegisteredApp } from './directory';
+export type { AddUserInput, AssignAppRoleInput, IssueAppTokenInput, IssueUserTokenInput, RegisterAppInput, RegisteredApp } from './directory';
 export { msalNodeConfigFor, caTrustingNetworkClient, followAuthorizeRedirect } from './msal';
 export { GRAPH_RESOURCE } from './tokens';
-export { DEMO_GRAPH_APP_ROLES, demoAddinRedirectUris } from './demo';
+export { DEMO_ADMIN_APP_ROLE, DEMO_GRAPH_APP_ROLES, demoAddinRedirectUris } from './demo';
 
 /** Registers the demo apps and users (test/emulators/demo-identities.ts) in a running emulator. */
 export function seedDemo(emulator: Pick<EntraEmulator, 'control'>, relayOrigins?: readonly string[]): void {

@@ -243,6 +243,8 @@ async function delegatedResponse(
       upn: user.upn,
       name: user.name,
       scopes: resource.names,
+      // App roles of the resource assigned to the user (e.g. the relay API's `Admin`), as Entra emits them.
+      roles: resource.api ? ctx.directory.appRolesOf(resource.api.clientId, user.tenantId, user.oid) : undefined,
       nowSec,
       expiresInSeconds: ACCESS_TOKEN_LIFETIME_SEC,
     }),
@@ -261,7 +263,7 @@ async function delegatedResponse(
   }
   if (scopes.includes('openid')) {
     response.id_token = await signToken(
-      idTokenClaims({ issuer, tenantId: user.tenantId, clientId: app.clientId, oid: user.oid, upn: user.upn, name: user.name, nonce, nowSec }),
+      idTokenClaims({ issuer, tenantId: user.tenantId, clientId: app.clientId, oid: user.oid, upn: user.upn, name: user.name, nonce, roles: ctx.directory.appRolesOf(app.clientId, user.tenantId, user.oid), nowSec }),
       ctx.directory.keys.active,
     );
   }
@@ -269,8 +271,38 @@ async function delegatedResponse(
   return response;
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Entra matches redirect URIs exactly, except that for loopback URIs the port is ignored (RFC 8252 §7.3; Entra's
+ * "Redirect URI restrictions", localhost exceptions): a relay on an ephemeral port needs no registration per port.
+ */
+export function redirectUriRegistered(registered: readonly string[], presented: string): boolean {
+  if (registered.includes(presented)) return true;
+  let url: URL;
+  try {
+    url = new URL(presented);
+  } catch {
+    return false;
+  }
+  if (!LOOPBACK_HOSTS.has(url.hostname) || (url.protocol !== 'http:' && url.protocol !== 'https:')) return false;
+  const withoutPort = (u: URL): string => `${u.protocol}//${u.hostname}${u.pathname}${u.search}`;
+  return registered.some((candidate) => {
+    try {
+      return withoutPort(new URL(candidate)) === withoutPort(url);
+    } catch {
+      return false;
+    }
+  });
+}
+
 export type AuthorizeOutcome =
   | { kind: 'redirect'; redirectUri: string; responseMode: 'query' | 'fragment' | 'form_post'; params: Record<string, string> }
+  /**
+   * Interactive sign-in with no user to pick silently: Entra's account picker. The page posts the same request back
+   * with the chosen account as `login_hint`.
+   */
+  | { kind: 'sign-in-page'; appName: string; accounts: Array<DirectoryUser & { roles: string[] }>; params: Record<string, string> }
   /** Entra shows an error page (never redirects) when the client or the redirect URI cannot be trusted. */
   | { kind: 'error-page'; error: EntraError };
 
@@ -292,7 +324,7 @@ export function handleAuthorize(ctx: OAuthContext, segment: string, params: Para
   if (!app) return { kind: 'error-page', error: aadsts.appNotFound(clientId, pathTenant ?? segment) };
   const redirectUri = params.redirect_uri;
   if (!redirectUri) return { kind: 'error-page', error: aadsts.missingParameter('redirect_uri') };
-  if (!app.redirectUris.includes(redirectUri)) return { kind: 'error-page', error: aadsts.redirectMismatch(redirectUri, clientId) };
+  if (!redirectUriRegistered(app.redirectUris, redirectUri)) return { kind: 'error-page', error: aadsts.redirectMismatch(redirectUri, clientId) };
 
   const responseMode = params.response_mode === 'fragment' || params.response_mode === 'form_post' ? params.response_mode : 'query';
   const withState = (p: Record<string, string>): Record<string, string> => (params.state ? { ...p, state: params.state } : p);
@@ -306,7 +338,16 @@ export function handleAuthorize(ctx: OAuthContext, segment: string, params: Para
   if (params.response_type !== 'code') return fail(aadsts.unsupportedResponseType(params.response_type ?? ''));
   const scopes = splitScope(params.scope);
   if (scopes.length === 0) return fail(aadsts.missingParameter('scope'));
-  const user = pickUser(ctx, pathTenant, params.login_hint);
+  const prompt = params.prompt;
+  const interactive = prompt !== 'none';
+  const user = prompt === 'select_account' || prompt === 'login' ? undefined : pickUser(ctx, pathTenant, params.login_hint);
+  if (!user && interactive && (params.login_hint === undefined || prompt === 'select_account' || prompt === 'login')) {
+    const tenants = pathTenant ? [pathTenant] : [...ctx.directory.tenants];
+    const accounts = tenants.flatMap((t) => ctx.directory.usersOf(t)).map((u) => ({ ...u, roles: ctx.directory.appRolesOf(app.clientId, u.tenantId, u.oid) }));
+    const echoed: Record<string, string> = {};
+    for (const [key, value] of Object.entries(params)) if (value !== undefined && key !== 'login_hint' && key !== 'prompt') echoed[key] = value;
+    return { kind: 'sign-in-page', appName: app.displayName ?? app.clientId, accounts, params: echoed };
+  }
   if (!user) return fail(params.login_hint ? aadsts.userNotFound(params.login_hint, pathTenant ?? segment) : aadsts.loginRequired());
   try {
     resolveResource(ctx, user.tenantId, scopes, scopes.join(' '));

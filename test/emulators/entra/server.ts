@@ -67,6 +67,32 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * Entra's "Pick an account" page, reduced to what a browser test and a sandbox visitor need: one button per account of
+ * the directory (with its app roles, so the demo admin is easy to find); choosing one posts the request back with
+ * that account as `login_hint`, and the authorize endpoint then redirects with a code.
+ */
+function signInPage(action: string, appName: string, accounts: Array<{ upn: string; name: string; roles: string[] }>, params: Record<string, string>): string {
+  const hidden = Object.entries(params)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
+    .join('');
+  const buttons = accounts
+    .map(
+      (a) =>
+        `<li><button type="submit" name="login_hint" value="${escapeHtml(a.upn)}"><strong>${escapeHtml(a.name)}</strong><span>${escapeHtml(a.upn)}</span>${a.roles.length > 0 ? `<em>${escapeHtml(a.roles.join(', '))}</em>` : ''}</button></li>`,
+    )
+    .join('');
+  const style =
+    'body{font-family:"Segoe UI",system-ui,sans-serif;background:#f2f2f2;margin:0;display:flex;justify-content:center;padding-top:10vh}' +
+    'main{background:#fff;color:#1b1b1b;padding:44px;width:min(440px,90vw);box-shadow:0 2px 6px rgba(0,0,0,.2)}' +
+    'h1{font-size:24px;font-weight:600;margin:0 0 8px}p{margin:0 0 16px;color:#444}ul{list-style:none;padding:0;margin:0}' +
+    'button{display:grid;width:100%;text-align:left;background:none;border:0;border-top:1px solid #e6e6e6;padding:12px 8px;cursor:pointer;font:inherit;color:inherit}' +
+    'button:hover,button:focus-visible{background:#e6f2fb;outline:2px solid #0067b8}span{color:#555;font-size:14px}em{color:#0067b8;font-size:13px;font-style:normal}' +
+    '@media (prefers-color-scheme:dark){body{background:#1b1b1b}main{background:#2b2b2b;color:#fff}p,span{color:#ccc}button{border-color:#444}button:hover,button:focus-visible{background:#333}em{color:#6cb8f6}}';
+  const list = accounts.length > 0 ? `<ul>${buttons}</ul>` : '<p role="alert">This directory has no user accounts.</p>';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Sign in to your account</title><style>${style}</style></head><body><main><h1>Pick an account</h1><p>to continue to ${escapeHtml(appName)}</p><form method="POST" action="${escapeHtml(action)}">${hidden}${list}</form></main></body></html>`;
+}
+
 export function createEntraApp(ctx: ServerContext, controlRouter: Router): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -142,6 +168,11 @@ export function createEntraApp(ctx: ServerContext, controlRouter: Router): Expre
     if (outcome.kind === 'error-page') {
       const body = entraErrorBody(outcome.error, ctx.origin(), correlationIdOf(req));
       res.status(400).type('html').send(`<!doctype html><title>Sign in error</title><h1>${escapeHtml(body.error)}</h1><p id="error_description">${escapeHtml(body.error_description)}</p>`);
+      return;
+    }
+    if (outcome.kind === 'sign-in-page') {
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('html').send(signInPage(req.originalUrl.split('?')[0], outcome.appName, outcome.accounts, outcome.params));
       return;
     }
     const search = new URLSearchParams(outcome.params);

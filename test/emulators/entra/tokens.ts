@@ -112,6 +112,8 @@ export interface IdTokenInput {
   upn: string;
   name: string;
   nonce?: string;
+  /** App roles of the client app assigned to the user (Entra emits them in the ID token too). */
+  roles?: string[];
   nowSec: number;
 }
 
@@ -132,6 +134,7 @@ export function idTokenClaims(input: IdTokenInput): JWTPayload {
     ver: '2.0',
   };
   if (input.nonce) claims.nonce = input.nonce;
+  if (input.roles && input.roles.length > 0) claims.roles = input.roles;
   return claims;
 }
 
