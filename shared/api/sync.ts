@@ -225,3 +225,13 @@ export const SYNC_CATEGORIES = {
   saved: { displayName: 'SAP: Saved', color: 'preset4' },
   error: { displayName: 'SAP: Sync error', color: 'preset0' },
 } as const;
+
+/** Paths of the routes listed at the top (the relay mounts them under `prefix`). */
+export const SYNC_ROUTES = {
+  prefix: '/api/me/sync',
+  settings: '/api/me/sync/settings',
+  status: '/api/me/sync/status',
+  pause: '/api/me/sync/pause',
+  resume: '/api/me/sync/resume',
+  now: '/api/me/sync/now',
+} as const;
