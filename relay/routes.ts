@@ -18,7 +18,7 @@ import { createSidebarService } from './sidebar/service';
 import { createICalUidResolver } from './sidebar/meeting-key';
 import { openMailbox } from './mailbox';
 import { createStore, type Store } from './store';
-import { HttpError } from './http/errors';
+import { C4cNotConfiguredError } from './saving/types';
 import { timed } from './http/timing';
 
 /** Where webpack puts the add-in pages; found from the project root so compiled builds serve them too. */
@@ -32,9 +32,7 @@ export function c4cClientCache(store: Store, timeoutMs?: number): (organizationI
   const cache = new Map<string, { version: string; port: SidebarC4c }>();
   return async (organizationId) => {
     const connection = await store.c4cConnections.getWithSecret(organizationId);
-    if (!connection) {
-      throw new HttpError(409, 'c4c-not-configured', 'Your organization has no SAP Cloud for Customer connection yet. Ask your administrator to set it up.');
-    }
+    if (!connection) throw new C4cNotConfiguredError();
     const version = `${connection.serviceRoot}|${connection.username}|${new Date(connection.updatedAt).getTime()}`;
     const cached = cache.get(organizationId);
     if (cached?.version === version) return cached.port;

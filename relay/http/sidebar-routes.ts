@@ -15,6 +15,7 @@ import type { Store } from '../store';
 import type { SidebarC4c } from '../sidebar/ports';
 import type { SidebarService, SidebarUser } from '../sidebar/service';
 import { httpErrorFromC4c } from './c4c-errors';
+import { httpErrorFromDomain } from './domain-errors';
 import { HttpError } from './errors';
 import { runWithTiming, serverTimingHeader } from './timing';
 
@@ -35,7 +36,7 @@ const handle = (fn: AsyncHandler): RequestHandler => (req, res) =>
       if (timing) res.setHeader('Server-Timing', timing);
       res.status(status ?? 200).json(body);
     } catch (error) {
-      throw httpErrorFromC4c(error) ?? error;
+      throw httpErrorFromDomain(error) ?? httpErrorFromC4c(error) ?? error;
     }
   });
 

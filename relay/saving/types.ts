@@ -3,8 +3,11 @@
  * (architecture: one room per use case, called by routes and jobs alike). Domain code: it throws the domain errors
  * below, never HTTP errors; `relay/http` maps them to status codes.
  */
+import type { ContactKind } from '../../shared/api/sidebar';
 import type { AddressMatches, C4cIds, SidebarC4c } from '../sidebar/ports';
 import type { EmailToSave } from '../sidebar/email-activity';
+import type { MeetingToCreate } from '../sidebar/appointment-activity';
+import type { Store } from '../store';
 
 /** Who saves: null for a save by the engine on nobody's explicit behalf is not allowed; the engine saves as the mailbox owner. */
 export interface Saver {
@@ -73,6 +76,14 @@ export class LinkedRecordNotFoundError extends Error {
   }
 }
 
+/** A record the caller wants to create exists already (quick-create by e-mail address). `field` names the request field. */
+export class DuplicateRecordError extends Error {
+  constructor(readonly field: string) {
+    super('A record with this e-mail address already exists in C4C.');
+    this.name = 'DuplicateRecordError';
+  }
+}
+
 export interface EmailSaving {
   /** Saves the email exactly once per organization (keyed by Internet Message-ID); see relay/store/ledger.ts. */
   saveEmail(saver: Saver, input: SaveEmailInput): Promise<SaveOutcome>;
@@ -81,3 +92,37 @@ export interface EmailSaving {
 }
 
 export type C4cPortFor = (organizationId: string) => Promise<SidebarC4c>;
+
+/** Whether an email / meeting is in C4C already: the ledger first, then C4C itself by GroupwareItemID. */
+export type RecordStatus =
+  | { state: 'none' | 'pending' }
+  | { state: 'done'; ids: C4cIds; c4cUrl: string; savedAt?: string; savedBy?: string };
+
+/** What `createEmailSaving` returns: the engine's `EmailSaving` plus the status the sidebar shows. */
+export interface EmailSavingRoom extends EmailSaving {
+  emailStatus(organizationId: string, internetMessageId: string): Promise<RecordStatus>;
+}
+
+export interface CreateAppointmentInput {
+  /** `groupwareItemId` is the exactly-once key (the iCalendar UID wherever it is known). */
+  meeting: MeetingToCreate;
+  mainAccountObjectId?: string;
+  mainContactObjectId?: string;
+  /** A lead is linked as a reference, never as the main contact. Contact when absent. */
+  mainContactKind?: ContactKind;
+}
+
+export interface AppointmentSaving {
+  /** Creates the C4C Appointment exactly once per organization and groupware item id (relay/store/ledger.ts). */
+  createAppointment(saver: Saver, input: CreateAppointmentInput): Promise<SaveOutcome>;
+  appointmentStatus(organizationId: string, groupwareItemId: string): Promise<RecordStatus>;
+}
+
+export interface SavingOptions {
+  store: Store;
+  c4cFor: C4cPortFor;
+  /** How long a claim is honoured before it counts as abandoned by a crashed relay. */
+  claimLeaseMs?: number;
+  /** How long a second caller waits for a claim held by another before giving up with SaveInProgressError. */
+  waitForClaimMs?: number;
+}

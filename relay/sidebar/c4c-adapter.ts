@@ -1,7 +1,7 @@
 /** The sidebar's C4C port implemented on the OData client (relay/c4c). */
 import type { C4cRecord, CreateContactRequest, CreateLeadRequest, RelatedItem } from '../../shared/api/sidebar';
 import { C4cClient, initialSearch, searchOpportunities, searchTickets, stringLiteral, type Contact, type CorporateAccount, type IndividualCustomer, type Lead } from '../c4c';
-import { HttpError } from '../http/errors';
+import { DuplicateRecordError } from '../saving/types';
 import type { AddressMatches, C4cIds, SidebarC4c } from './ports';
 
 /** C4C ObjectIDs are the node UUID without dashes, upper case (c4c-odata.md §2). */
@@ -51,6 +51,7 @@ export function createC4cSidebarAdapter(client: C4cClient): SidebarC4c {
     email: contact.Email || email,
     accountName: contact.AccountFormattedName || undefined,
     accountObjectId: objectIdFromUuid(contact.AccountUUID),
+    accountId: contact.AccountID || undefined,
     c4cUrl: url('contact', contact.ObjectID, contact.ContactID),
   });
   const leadRecord = (lead: Lead, email: string): C4cRecord => ({
@@ -61,6 +62,7 @@ export function createC4cSidebarAdapter(client: C4cClient): SidebarC4c {
     email: lead.ContactEMail || email,
     accountName: lead.Company || lead.AccountPartyName || undefined,
     accountObjectId: objectIdFromUuid(lead.AccountPartyUUID),
+    accountId: lead.AccountPartyID || undefined,
     c4cUrl: url('lead', lead.ObjectID, lead.ID),
   });
   const customerRecord = (customer: IndividualCustomer, email: string): C4cRecord => ({
@@ -101,7 +103,7 @@ export function createC4cSidebarAdapter(client: C4cClient): SidebarC4c {
   async function rejectDuplicate(entitySet: 'ContactCollection' | 'LeadCollection', property: string, email: string): Promise<void> {
     const existing = await client.query(entitySet, { filter: `${property} eq ${stringLiteral(email)}`, select: ['ObjectID'], top: 1 });
     if (existing.results.length > 0) {
-      throw new HttpError(409, 'duplicate', 'A record with this e-mail address already exists in C4C.', { email: 'Already exists in C4C' });
+      throw new DuplicateRecordError('email');
     }
   }
 

@@ -83,6 +83,8 @@ export const C4cRecordSchema = z.object({
   /** For contacts / leads: the account the person belongs to. */
   accountName: z.string().optional(),
   accountObjectId: ObjectIdSchema.optional(),
+  /** For contacts / leads: the party ID (AccountID) of that account, so linking it needs no further C4C read. */
+  accountId: BusinessIdSchema.optional(),
   /** Opens the record in the C4C UI. */
   c4cUrl: z.url(),
 });
@@ -214,6 +216,10 @@ export const SaveEmailResponseSchema = z.object({
   c4cUrl: z.url(),
   /** True when the email had been saved before (by anyone, sidebar or sync): nothing new was created. */
   alreadySaved: z.boolean(),
+  /** When and by whom the record was saved: with `alreadySaved`, a colleague's save that won the race, say. */
+  savedAt: InstantSchema.optional(),
+  /** Display name of the user who saved it. */
+  savedBy: z.string().optional(),
 });
 export type SaveEmailResponse = z.infer<typeof SaveEmailResponseSchema>;
 

@@ -149,6 +149,13 @@ describe('save email', () => {
       ]);
       expect(results.map((r) => r.status).sort()).toEqual([200, 200, 201]);
       expect(new Set(results.map((r) => r.body.objectId)).size).toBe(1);
+      // Those who lost the race learn who saved it a moment ago, and when, as a later visit would.
+      const winner = [ANNA, ANNA, MARCO][results.findIndex((r) => r.status === 201)];
+      const winnerAt = results.find((r) => r.status === 201)!.body.savedAt;
+      for (const loser of results.filter((r) => r.status === 200)) {
+        expect(loser.body).toMatchObject({ alreadySaved: true, savedBy: winner.displayName, savedAt: winnerAt });
+        expect(Date.now() - Date.parse(loser.body.savedAt)).toBeLessThan(60_000);
+      }
     } finally {
       env.sandbox.c4c.control.setLatency(0);
     }
