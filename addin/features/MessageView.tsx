@@ -1,6 +1,6 @@
 /** The pane for an open email: people with their C4C records (S2) and the Save panel (S3, S4). */
 import { useMemo, type ReactNode } from 'react';
-import type { EmailStatus, SearchResponse } from '../../shared/api/sidebar';
+import type { C4cRecord, EmailStatus, SearchResponse } from '../../shared/api/sidebar';
 import type { RelayClient } from '../api/client';
 import type { Email } from '../office/email';
 import { buildPersonCards, withCreatedRecord } from './people';
@@ -17,6 +17,24 @@ interface MessageData {
 }
 
 const EMPTY_SEARCH: SearchResponse = { results: [], suggestion: {} };
+
+/**
+ * The search after a quick-create: the new record joins its person's card and the Save panel's picker, and a new
+ * contact or lead becomes the preselected main contact (the user created it to link this email to it). An account
+ * it belongs to moves along; without one the earlier account stays.
+ */
+export function withQuickCreated(search: SearchResponse, address: string, record: C4cRecord): SearchResponse {
+  const updated = withCreatedRecord(search, address, record);
+  if (record.kind !== 'contact' && record.kind !== 'lead' && record.kind !== 'individualCustomer') return updated;
+  return {
+    ...updated,
+    suggestion: {
+      mainContactObjectId: record.objectId,
+      mainContactKind: record.kind,
+      mainAccountObjectId: record.accountObjectId ?? search.suggestion.mainAccountObjectId,
+    },
+  };
+}
 
 interface MessageViewProps {
   email: Email;
@@ -54,7 +72,7 @@ export function MessageView({ email, client, ownAddress, timeZone }: MessageView
         cards={buildPersonCards(people, search)}
         client={client}
         accounts={defaults.accounts}
-        onCreated={(address, record) => update((d) => ({ ...d, search: withCreatedRecord(d.search, address, record) }))}
+        onCreated={(address, record) => update((d) => ({ ...d, search: withQuickCreated(d.search, address, record) }))}
       />
       <SavePanel email={email} client={client} defaults={defaults} status={status} timeZone={timeZone} ownAddress={ownAddress} />
     </>

@@ -21,7 +21,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { OpenRegular, SaveRegular } from '@fluentui/react-icons';
-import { ERROR_CODES, MAX_ATTACHMENT_BYTES, MAX_BODY_BYTES, utf8Bytes, type EmailStatus, type RelatedItemRef } from '../../shared/api/sidebar';
+import { ERROR_CODES, MAX_ATTACHMENT_BYTES, MAX_BODY_BYTES, utf8Bytes, type EmailStatus, type RelatedItemRef, type SaveEmailResponse } from '../../shared/api/sidebar';
 import { ApiError, type RelayClient } from '../api/client';
 import type { Email } from '../office/email';
 import { buildSaveRequest, type SaveDefaults } from './saveDefaults';
@@ -56,6 +56,30 @@ export function initialSaveState(status: EmailStatus): SaveState {
   return { phase: 'idle' };
 }
 
+/**
+ * The panel after the relay answered a save. When a colleague's save won the race, the relay names who saved and
+ * when, and the panel says so as it would on a later visit (not a bare "earlier").
+ */
+export function savedStateFromResponse(saved: SaveEmailResponse): Extract<SaveState, { phase: 'saved' }> {
+  return { phase: 'saved', id: saved.id, c4cUrl: saved.c4cUrl, already: saved.alreadySaved, savedBy: saved.savedBy, savedAt: saved.savedAt };
+}
+
+export interface PanelSelection {
+  accountId: string;
+  contactId: string;
+}
+
+/**
+ * The selection after the preselection changed under the panel (a contact or lead just quick-created becomes the
+ * preselected main contact): the new preselection is taken at once, with its account; otherwise the user's own
+ * choice stays. '' = None.
+ */
+export function followPreselection(current: PanelSelection, before: SaveDefaults, after: SaveDefaults): PanelSelection {
+  if (after.contactObjectId === before.contactObjectId || after.contactObjectId === undefined) return current;
+  const account = after.contacts.find((c) => c.objectId === after.contactObjectId)?.accountObjectId;
+  return { contactId: after.contactObjectId, accountId: account ?? current.accountId };
+}
+
 const POLL_INTERVAL_MS = 2000;
 const POLL_ATTEMPTS = 30;
 
@@ -79,6 +103,15 @@ export function SavePanel({ email, client, defaults, status, timeZone, ownAddres
   const [includeAttachments, setIncludeAttachments] = useState(false);
   const [related, setRelated] = useState<RelatedItemRef | undefined>();
   const [skipped, setSkipped] = useState<string[]>([]);
+  // Adjusting state while rendering (React's pattern for "state follows a prop"): the very render that shows the
+  // quick-created contact in the picker also shows it selected, with no effect and no flash of "None".
+  const [seenDefaults, setSeenDefaults] = useState(defaults);
+  if (seenDefaults.contactObjectId !== defaults.contactObjectId) {
+    const next = followPreselection({ accountId, contactId }, seenDefaults, defaults);
+    setSeenDefaults(defaults);
+    setAccountId(next.accountId);
+    setContactId(next.contactId);
+  }
   const savedLink = useRef<HTMLAnchorElement>(null);
   const mounted = useRef(true);
   useEffect(() => () => void (mounted.current = false), []);
@@ -140,7 +173,7 @@ export function SavePanel({ email, client, defaults, status, timeZone, ownAddres
         ownAddress,
       );
       const saved = await client.saveEmail(request);
-      becomeSaved({ phase: 'saved', id: saved.id, c4cUrl: saved.c4cUrl, already: saved.alreadySaved });
+      becomeSaved(savedStateFromResponse(saved));
     } catch (error) {
       if (error instanceof ApiError && error.code === ERROR_CODES.saveInProgress) {
         await waitForOtherSave();

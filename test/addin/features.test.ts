@@ -7,7 +7,8 @@ import { buildPersonCards, companyFromAddress, splitName, visibleRecords, withCr
 import { buildAppointmentRequest, buildSaveRequest, deriveSaveDefaults } from '../../addin/features/saveDefaults';
 import { serverFieldErrors, validateQuickCreate, type QuickCreateValues } from '../../addin/features/validation';
 import { debounce, singleFlight } from '../../addin/features/singleFlight';
-import { initialSaveState } from '../../addin/features/SavePanel';
+import { followPreselection, initialSaveState, savedStateFromResponse } from '../../addin/features/SavePanel';
+import { withQuickCreated } from '../../addin/features/MessageView';
 import { strings } from '../../addin/features/strings';
 import { formatDateTime } from '../../addin/features/common';
 import type { EmailSnapshot } from '../../addin/office/email';
@@ -169,6 +170,56 @@ describe('already saved (S4)', () => {
     expect(initialSaveState({ status: 'saved', id: '42', c4cUrl: url('e42'), savedBy: 'Marco' })).toEqual({ phase: 'saved', id: '42', c4cUrl: url('e42'), already: true, savedBy: 'Marco', savedAt: undefined });
     expect(initialSaveState({ status: 'saving' })).toEqual({ phase: 'waiting' });
     expect(initialSaveState({ status: 'not-saved' })).toEqual({ phase: 'idle' });
+  });
+});
+
+describe('a colleague saved it a second ago (race lost)', () => {
+  it('says who saved it and when, from the save response, instead of "earlier"', () => {
+    const state = savedStateFromResponse({ status: 'saved', objectId: 'O42', id: '42', c4cUrl: url('e42'), alreadySaved: true, savedBy: 'Marco Rossi', savedAt: '2026-11-20T09:15:02.000Z' });
+    expect(state).toEqual({ phase: 'saved', id: '42', c4cUrl: url('e42'), already: true, savedBy: 'Marco Rossi', savedAt: '2026-11-20T09:15:02.000Z' });
+    const sentence = strings.alreadySavedBy(state.savedBy, state.savedAt ? formatDateTime(state.savedAt, 'Europe/Berlin') : undefined);
+    expect(sentence).toContain('by Marco Rossi');
+    expect(sentence).toContain(formatDateTime('2026-11-20T09:15:02.000Z', 'Europe/Berlin'));
+    expect(sentence).not.toContain('earlier');
+  });
+
+  it('keeps an answer without a saver (found only in C4C) working', () => {
+    const state = savedStateFromResponse({ status: 'saved', objectId: 'O1', id: '1', c4cUrl: url('e1'), alreadySaved: true });
+    expect(state.savedBy).toBeUndefined();
+    expect(strings.alreadySavedBy(state.savedBy, undefined)).toBe('earlier');
+    expect(savedStateFromResponse({ status: 'saved', objectId: 'O2', id: '2', c4cUrl: url('e2'), alreadySaved: false }).already).toBe(false);
+  });
+});
+
+describe('after a quick-create, the Save panel links the new record', () => {
+  const created: C4cRecord = { kind: 'contact', objectId: 'C9', id: '1000999', name: 'No Body', email: 'nobody@nowhere.example', c4cUrl: url('c9') };
+
+  it('selects the new contact at once when nothing was selected ("None")', () => {
+    const before: SearchResponse = { results: [{ address: 'nobody@nowhere.example', records: [] }], suggestion: {} };
+    const beforeDefaults = deriveSaveDefaults(before);
+    expect(beforeDefaults.contactObjectId).toBeUndefined();
+    const afterDefaults = deriveSaveDefaults(withQuickCreated(before, 'nobody@nowhere.example', created));
+    expect(afterDefaults.contacts.map((c) => c.objectId)).toEqual(['C9']);
+    expect(followPreselection({ accountId: '', contactId: '' }, beforeDefaults, afterDefaults)).toEqual({ accountId: '', contactId: 'C9' });
+  });
+
+  it('makes the new contact the main contact even when another was preselected, with its account', () => {
+    const beforeDefaults = deriveSaveDefaults(search);
+    const withAccount: C4cRecord = { ...created, accountObjectId: 'A2', accountName: 'Globex Corp' };
+    const after = withQuickCreated(search, 'nobody@nowhere.example', withAccount);
+    expect(after.suggestion).toEqual({ mainContactObjectId: 'C9', mainContactKind: 'contact', mainAccountObjectId: 'A2' });
+    const afterDefaults = deriveSaveDefaults(after);
+    expect(followPreselection({ accountId: 'A1', contactId: 'C1' }, beforeDefaults, afterDefaults)).toEqual({ accountId: 'A2', contactId: 'C9' });
+    // Without an account of its own the account the user had stays.
+    const noAccount = deriveSaveDefaults(withQuickCreated(search, 'nobody@nowhere.example', created));
+    expect(followPreselection({ accountId: 'A2', contactId: 'L1' }, beforeDefaults, noAccount)).toEqual({ accountId: 'A2', contactId: 'C9' });
+  });
+
+  it("leaves the user's own choice alone when the preselection did not change", () => {
+    const d = deriveSaveDefaults(search);
+    expect(followPreselection({ accountId: 'A2', contactId: 'L1' }, d, deriveSaveDefaults(search))).toEqual({ accountId: 'A2', contactId: 'L1' });
+    const lead: C4cRecord = { ...lisa, objectId: 'L9' };
+    expect(withQuickCreated(search, 'nobody@nowhere.example', lead).suggestion).toMatchObject({ mainContactObjectId: 'L9', mainContactKind: 'lead' });
   });
 });
 
