@@ -108,6 +108,27 @@ export interface FolderChangePage {
   done: boolean;
 }
 
+/** What `Mailbox.findMessages` looks for; all given conditions must hold. */
+export interface FindMessagesOptions {
+  /** Messages carrying any of these categories (compared case-insensitively, as Exchange does). */
+  categories?: string[];
+  /** Received at or after this ISO 8601 instant. */
+  receivedAfter?: string;
+  /** Items per page (default 100, at most 250: Exchange's limit for restricted searches). */
+  pageSize?: number;
+  /** Items to skip (the previous page's `nextOffset`). */
+  offset?: number;
+}
+
+/** One page of a search, newest first. */
+export interface FindMessagesPage {
+  items: ItemRef[];
+  /** More matches after this page. */
+  more: boolean;
+  /** Offset of the next page. */
+  nextOffset: number;
+}
+
 /** Thrown when the server rejects a stored cursor (EWS ErrorInvalidSyncStateData, Graph 410 / syncStateNotFound). */
 export class CursorRejectedError extends Error {
   constructor(message: string) {
@@ -334,6 +355,12 @@ export interface Mailbox {
    */
   getFolderChanges(cursor: string | undefined): Promise<FolderChangePage>;
 
+  /**
+   * Messages of one mail folder matching every given condition, newest first, paged by offset (EWS FindItem with a
+   * restriction and an IndexedPageItemView; Graph `/mailFolders/{id}/messages?$filter=…&$top&$skip`). Finds what a
+   * change feed's baseline cannot tell: e.g. the categorized mail of the last 30 days, without reading every message.
+   */
+  findMessages(folderId: string, options?: FindMessagesOptions): Promise<FindMessagesPage>;
   getMessages(ids: string[], options?: { withAttachmentContent?: boolean }): Promise<MailMessage[]>;
   /** Occurrences and exceptions carry `seriesMasterId` and `originalStart`. */
   getEvents(ids: string[]): Promise<CalendarEvent[]>;

@@ -867,6 +867,74 @@ export function runMailboxContract(label: string, setup: () => Promise<MailboxCo
       expect(await ctx.mailbox.getMessages(['AAMkAdoesnotexist0000000000000000000000000000000'])).toEqual([]);
     });
 
+    describe('findMessages: categorized / recent mail of a folder without reading every message', () => {
+      let folderId: string;
+      const day = 24 * 3600 * 1000;
+      const tag = 'SAP Cloud for Customer';
+      const delivered: { id: string; daysAgo: number; categories: string[] }[] = [];
+
+      beforeAll(async () => {
+        const folder = ctx.emulator.control.user.createFolder(address, `Find ${Date.now()}`);
+        folderId = folder.id;
+        const now = Date.now();
+        const plan: [number, string[]][] = [
+          [1, [tag]],
+          [2, ['Red category']],
+          [3, ['sap cloud for customer', 'Red category']], // another spelling: Exchange compares case-insensitively
+          [10, []],
+          [40, [tag]], // outside a 30-day window
+          [5, [`${tag} & more`]], // a different category that merely starts the same
+        ];
+        for (const [daysAgo, categories] of plan) {
+          const m = ctx.emulator.control.user.deliverMessage(address, { from: { address: 'julia.schneider@nordwind-logistik.example' }, subject: `Find ${daysAgo}d`, receivedAt: new Date(now - daysAgo * day).toISOString(), categories }, folderId);
+          delivered.push({ id: m.id, daysAgo, categories });
+        }
+        // Not a message: a folder search for messages never reports it.
+        ctx.emulator.control.user.createTask(address, { subject: 'not a message', status: 'notStarted', importance: 'normal' }, 'tasks');
+      });
+
+      test('by category and received-after, newest first, with current change keys', async () => {
+        const since = new Date(Date.now() - 30 * day).toISOString();
+        const page = await ctx.mailbox.findMessages(folderId, { categories: [tag], receivedAfter: since });
+        const expected = delivered.filter((d) => d.daysAgo <= 30 && d.categories.some((c) => c.toLowerCase() === tag.toLowerCase())).sort((a, b) => a.daysAgo - b.daysAgo);
+        expect(page.items.map((i) => i.id)).toEqual(expected.map((d) => d.id));
+        expect(page.more).toBe(false);
+        for (const item of page.items) expect(item.changeKey).toBe(ctx.emulator.store.item(address, item.id).changeKey);
+      });
+
+      test('by category alone, by date alone, and with no condition', async () => {
+        expect((await ctx.mailbox.findMessages(folderId, { categories: [tag] })).items).toHaveLength(3);
+        expect((await ctx.mailbox.findMessages(folderId, { categories: ['Red category', `${tag} & more`] })).items).toHaveLength(3);
+        const recent = await ctx.mailbox.findMessages(folderId, { receivedAfter: new Date(Date.now() - 4 * day).toISOString() });
+        expect(recent.items.map((i) => i.id)).toEqual(delivered.filter((d) => d.daysAgo <= 4).sort((a, b) => a.daysAgo - b.daysAgo).map((d) => d.id));
+        expect((await ctx.mailbox.findMessages(folderId)).items).toHaveLength(delivered.length);
+        expect((await ctx.mailbox.findMessages(folderId, { categories: ["O'Brien's"] })).items).toEqual([]);
+      });
+
+      test('pages by offset until more is false, each item once', async () => {
+        const seen: string[] = [];
+        let offset = 0;
+        for (let guard = 0; guard < 10; guard++) {
+          const page = await ctx.mailbox.findMessages(folderId, { pageSize: 2, offset });
+          seen.push(...page.items.map((i) => i.id));
+          offset = page.nextOffset;
+          if (!page.more) break;
+        }
+        expect(seen).toHaveLength(delivered.length);
+        expect(new Set(seen).size).toBe(delivered.length);
+      });
+
+      test('a category moved onto a message later is found; the inbox can be searched like any folder', async () => {
+        const inbox = await ctx.mailbox.getWellKnownFolder('inbox');
+        const m = ctx.emulator.control.user.deliverMessage(address, { from: { address: 'julia.schneider@nordwind-logistik.example' }, subject: 'Categorize me later' });
+        const before = await ctx.mailbox.findMessages(inbox.id, { categories: [tag], receivedAfter: new Date(Date.now() - day).toISOString() });
+        expect(before.items.map((i) => i.id)).not.toContain(m.id);
+        ctx.emulator.control.user.categorize(address, m.id, [tag]);
+        const after = await ctx.mailbox.findMessages(inbox.id, { categories: [tag], receivedAfter: new Date(Date.now() - day).toISOString() });
+        expect(after.items.map((i) => i.id)).toContain(m.id);
+      });
+    });
+
     test('throttling is survived: throttled calls are retried after the server’s back-off', async () => {
       const { control } = ctx.emulator;
       const before = control.totalRequests();

@@ -34,6 +34,8 @@ import {
   type CalendarEvent,
   type ChangePage,
   type FolderChangePage,
+  type FindMessagesOptions,
+  type FindMessagesPage,
   type ContactInput,
   type EmailAddress,
   type EventInput,
@@ -81,6 +83,15 @@ export const EWS_SYNC_PAGE_SIZE = 512;
 export function xmlText(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** Attribute values are written unescaped too (EwsServiceXmlWriter.WriteAttributeString). */
+export function xmlAttribute(value: string): string {
+  return xmlText(value).replace(/"/g, '&quot;');
+}
+
+/** FindItem page sizes: restricted searches return at most 250 items in Exchange (EWSFindCountLimit rules). */
+const FIND_MESSAGES_PAGE = 100;
+const FIND_MESSAGES_MAX_PAGE = 250;
 
 const WELL_KNOWN: Record<WellKnownFolder, ews.WellKnownFolderName> = {
   msgfolderroot: ews.WellKnownFolderName.MsgFolderRoot,
@@ -421,6 +432,39 @@ export class EwsMailbox implements Mailbox {
       (change.ChangeType === ews.ChangeType.Create ? page.created : page.updated).push(folder);
     }
     return page;
+  }
+
+  /**
+   * FindItem with an IndexedPageItemView (newest first) and a restriction on Categories (any value equal, case
+   * insensitive as Exchange compares) and DateTimeReceived. The library writes restriction constants into an attribute
+   * without escaping, so every value goes through `xmlAttribute()`; the instant travels as a UTC string, never through
+   * the library's local-time conversion. Exchange answers at most 250 items per restricted search: pages stay below.
+   */
+  async findMessages(folderId: string, options: FindMessagesOptions = {}): Promise<FindMessagesPage> {
+    const pageSize = Math.min(Math.max(1, options.pageSize ?? FIND_MESSAGES_PAGE), FIND_MESSAGES_MAX_PAGE);
+    const offset = Math.max(0, options.offset ?? 0);
+    const filters: ews.SearchFilter[] = [];
+    const categories = options.categories ?? [];
+    if (categories.length > 0) {
+      const byCategory = categories.map((c) => new ews.SearchFilter.IsEqualTo(ews.ItemSchema.Categories, xmlAttribute(c)));
+      filters.push(byCategory.length === 1 ? byCategory[0] : new ews.SearchFilter.SearchFilterCollection(ews.LogicalOperator.Or, byCategory));
+    }
+    if (options.receivedAfter !== undefined) {
+      const ms = Date.parse(options.receivedAfter);
+      if (Number.isNaN(ms)) throw new MailboxError('invalid-request', `Not an ISO 8601 instant: ${options.receivedAfter}`, false);
+      // A string constant is written as-is: the exact UTC instant, whatever the host's zone.
+      filters.push(new ews.SearchFilter.IsGreaterThanOrEqualTo(ews.ItemSchema.DateTimeReceived, `${new Date(ms).toISOString().slice(0, 19)}Z`));
+    }
+    const view = new ews.ItemView(pageSize, offset, ews.OffsetBasePoint.Beginning);
+    view.PropertySet = ews.PropertySet.IdOnly;
+    view.OrderBy.Add(ews.ItemSchema.DateTimeReceived, ews.SortDirection.Descending);
+    const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0] : new ews.SearchFilter.SearchFilterCollection(ews.LogicalOperator.And, filters);
+    const result = await this.call(() =>
+      filter ? this.service.FindItems(new ews.FolderId(folderId), filter, view) : this.service.FindItems(new ews.FolderId(folderId), view),
+    );
+    const items = result.Items.filter((i) => this.matchesKind(i, 'message')).map((i) => ({ id: i.Id.UniqueId, changeKey: i.Id.ChangeKey }));
+    const more = Boolean(result.MoreAvailable);
+    return { items, more, nextOffset: more ? (result.NextPageOffset ?? offset + result.Items.length) : offset + result.Items.length };
   }
 
   /** A calendar folder also holds meeting messages etc.; only report items of the requested kind. */

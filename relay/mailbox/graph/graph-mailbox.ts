@@ -31,6 +31,8 @@ import {
   type ChangePage,
   type ContactInput,
   type EventInput,
+  type FindMessagesOptions,
+  type FindMessagesPage,
   type FolderChangePage,
   type FolderKind,
   type ItemKind,
@@ -478,6 +480,35 @@ export class GraphMailbox implements Mailbox {
       out.push(map(r.body, i));
     });
     return out;
+  }
+
+  /**
+   * `GET /mailFolders/{id}/messages?$filter=receivedDateTime ge … and categories/any(c:c eq '…')&$top&$skip`, newest
+   * first. Graph wants a property of `$orderby` to come first in `$filter`, so receivedDateTime leads when present;
+   * string literals double their single quotes (OData).
+   */
+  async findMessages(folderId: string, options: FindMessagesOptions = {}): Promise<FindMessagesPage> {
+    const pageSize = Math.min(Math.max(1, options.pageSize ?? 100), 250);
+    const offset = Math.max(0, options.offset ?? 0);
+    const clauses: string[] = [];
+    if (options.receivedAfter !== undefined) {
+      const ms = Date.parse(options.receivedAfter);
+      if (Number.isNaN(ms)) throw new GraphMailboxError('invalid-request', `Not an ISO 8601 instant: ${options.receivedAfter}`, false, 'unknown');
+      clauses.push(`receivedDateTime ge ${new Date(ms).toISOString().slice(0, 19)}Z`);
+    }
+    const categories = options.categories ?? [];
+    if (categories.length > 0) {
+      const any = categories.map((c) => `c eq '${c.replace(/'/g, "''")}'`).join(' or ');
+      clauses.push(`categories/any(c:${any})`);
+    }
+    const query = new URLSearchParams({ $select: 'id,changeKey', $top: String(pageSize), $skip: String(offset) });
+    if (clauses.length > 0) query.set('$filter', clauses.join(' and '));
+    if (options.receivedAfter !== undefined) query.set('$orderby', 'receivedDateTime desc');
+    const { body } = await this.transport.call('GET', `${this.u}/mailFolders/${encodeURIComponent(folderId)}/messages?${query.toString().replace(/\+/g, '%20')}`);
+    const page = body as { value?: unknown[]; '@odata.nextLink'?: string };
+    const items = (page.value ?? []).map((v) => itemRefOf(v));
+    const more = Boolean(page['@odata.nextLink']);
+    return { items, more, nextOffset: offset + items.length };
   }
 
   getMessages(ids: string[], options: { withAttachmentContent?: boolean } = {}): Promise<MailMessage[]> {

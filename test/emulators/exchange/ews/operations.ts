@@ -8,6 +8,7 @@ import { inWindow, occurrenceId, parseOccurrenceId, seriesInstances } from '../r
 import { ExchangeStore, StoreError, type OccurrenceChanges, type StoredEvent, type StoredItem, type StoredItemKind, type NewItem } from '../store';
 import { newICalUid } from '../user-actions';
 import { categoryListXml, configurationItemId, contentChangeKey, parseCategoryList } from './categories';
+import { findItemsIndexed } from './find-items';
 import { folderIdOnlyXml, folderIdRefs, folderXml, KIND_OF_FOLDER_ELEMENT, readFolderShape, resolveFolderRef } from './folders';
 import { applyFields, attachmentXml, checkShapeFields, deleteField, extendedKeyOf, itemIdOnlyXml, itemXml, KIND_OF_ELEMENT, readExtendedFieldRef, readItemFields, readItemShape, type ItemFields } from './items';
 import { errorMessage, success } from './soap';
@@ -202,7 +203,8 @@ const FindItem: Operation = (op, ctx) => {
   checkShapeFields(shape);
   const forbidden = [...shape.fields].filter((f) => NOT_IN_FIND_ITEM.includes(f));
   const view = child(op, 'CalendarView');
-  if (view === undefined) throw new SchemaError('The emulator supports FindItem with a CalendarView only.');
+  if (view === undefined && child(op, 'IndexedPageItemView') !== undefined) return findItemsIndexed(op, ctx, shape, forbidden);
+  if (view === undefined) throw new SchemaError('The emulator supports FindItem with a CalendarView or an IndexedPageItemView.');
   if (child(op, 'Restriction') !== undefined || child(op, 'SortOrder') !== undefined) throw new SchemaError('A CalendarView cannot be combined with a restriction or a sort order.');
   const start = instantAttr(view, 'StartDate');
   const end = instantAttr(view, 'EndDate');

@@ -21,6 +21,7 @@ import {
   type SerializeOptions,
 } from './serialize';
 import { GraphEmulatorState } from './state';
+import { queryMessages } from './message-filter';
 
 export interface TokenInfo {
   tenantId: string;
@@ -576,7 +577,9 @@ class MailboxResources {
     }
     if (is('mailfolders', '*', 'messages') && method === 'GET') {
       const folder = this.folderOf(s[1], 'mail');
-      return this.collection('messages', this.itemsJson(folder), `/mailFolders/${encodeURIComponent(s[1])}/messages`);
+      const o = this.serializeOptions({ select: undefined });
+      const messages = queryMessages(this.store.listItems(this.address, folder.id), this.req.query).map((m) => this.itemJson(m, o));
+      return this.collection('messages', messages, `/mailFolders/${encodeURIComponent(s[1])}/messages`);
     }
 
     // messages
