@@ -44,3 +44,4 @@ export * from './c4c-connections';
 export * from './ledger';
 export * from './audit';
 export * from './sync-settings';
+export * from './mailboxes';
