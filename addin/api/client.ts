@@ -36,6 +36,17 @@ import {
   type SaveEmailResponse,
   type SearchResponse,
 } from '../../shared/api/sidebar';
+import {
+  SYNC_ROUTES,
+  SyncNowResponseSchema,
+  SyncStatusSchema,
+  UserSyncSettingsResponseSchema,
+  UserSyncSettingsUpdateSchema,
+  type SyncNowResponse,
+  type SyncStatus,
+  type UserSyncSettingsResponse,
+  type UserSyncSettingsUpdate,
+} from '../../shared/api/sync';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -67,7 +78,7 @@ export interface RelayClientOptions {
 }
 
 interface CallOptions<T> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   query?: Record<string, string>;
   body?: unknown;
@@ -140,6 +151,34 @@ export class RelayClient {
 
   async me(signal?: AbortSignal): Promise<Me> {
     return this.call({ method: 'GET', path: SIDEBAR_ROUTES.me, response: MeSchema, signal });
+  }
+
+  // My sync settings (S6) and My sync status (S7): always the signed-in user's own mailbox.
+
+  async syncSettings(signal?: AbortSignal): Promise<UserSyncSettingsResponse> {
+    return this.call({ method: 'GET', path: SYNC_ROUTES.settings, response: UserSyncSettingsResponseSchema, signal });
+  }
+
+  /** A bad blocklist entry fails here, before sending, with `fields['blocklist.<index>']` as the relay would. */
+  async updateSyncSettings(update: UserSyncSettingsUpdate, signal?: AbortSignal): Promise<UserSyncSettingsResponse> {
+    const body = checked(UserSyncSettingsUpdateSchema, update);
+    return this.call({ method: 'PUT', path: SYNC_ROUTES.settings, body, response: UserSyncSettingsResponseSchema, signal });
+  }
+
+  async syncStatus(signal?: AbortSignal): Promise<SyncStatus> {
+    return this.call({ method: 'GET', path: SYNC_ROUTES.status, response: SyncStatusSchema, signal });
+  }
+
+  async pauseSync(signal?: AbortSignal): Promise<SyncStatus> {
+    return this.call({ method: 'POST', path: SYNC_ROUTES.pause, body: {}, response: SyncStatusSchema, signal });
+  }
+
+  async resumeSync(signal?: AbortSignal): Promise<SyncStatus> {
+    return this.call({ method: 'POST', path: SYNC_ROUTES.resume, body: {}, response: SyncStatusSchema, signal });
+  }
+
+  async syncNow(signal?: AbortSignal): Promise<SyncNowResponse> {
+    return this.call({ method: 'POST', path: SYNC_ROUTES.now, body: {}, response: SyncNowResponseSchema, signal });
   }
 
   private url(path: string, query?: Record<string, string>): string {

@@ -5,7 +5,7 @@
  * every pending request and form of the previous item, and an ItemChanged on an organizer's form reads it again.
  */
 import { useEffect, useState, type ReactNode } from 'react';
-import { Caption1, FluentProvider, makeStyles, Text, tokens, webDarkTheme, webLightTheme } from '@fluentui/react-components';
+import { Caption1, FluentProvider, makeStyles, Tab, TabList, Text, tokens, webDarkTheme, webLightTheme, type TabValue } from '@fluentui/react-components';
 import type { Me } from '../../shared/api/sidebar';
 import type { RelayClient } from '../api/client';
 import type { OpenItem, OutlookHost } from '../office/host';
@@ -13,8 +13,10 @@ import type { ThemeName } from '../office/theme';
 import { AnnouncerProvider, useCommonStyles } from './common';
 import { MessageView } from './MessageView';
 import { MeetingView } from './MeetingView';
-import { strings } from './strings';
+import { strings, syncStrings } from './strings';
 import { ItemErrorBoundary } from './ItemErrorBoundary';
+import { SyncStatus } from './SyncStatus';
+import { SyncSettings } from './SyncSettings';
 
 const useStyles = makeStyles({
   root: {
@@ -29,11 +31,17 @@ const useStyles = makeStyles({
   header: {
     display: 'flex',
     flexDirection: 'column',
-    paddingBottom: tokens.spacingVerticalS,
-    borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
+    paddingBottom: tokens.spacingVerticalXS,
   },
   title: { margin: 0, fontSize: tokens.fontSizeBase500, lineHeight: tokens.lineHeightBase500, fontWeight: tokens.fontWeightSemibold },
+  // The tabs share the header's rule; the selected tab's indicator sits on it.
+  tabs: { marginInline: `calc(-1 * ${tokens.spacingHorizontalS})`, borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}` },
 });
+
+/** The pane's sections: the open item's records (the default), My sync status (S7), My sync settings (S6). */
+const SECTIONS = ['records', 'status', 'settings'] as const;
+type Section = (typeof SECTIONS)[number];
+const isSection = (value: TabValue): value is Section => (SECTIONS as readonly unknown[]).includes(value);
 
 export interface AppProps {
   host: OutlookHost;
@@ -45,6 +53,7 @@ export function App({ host, client }: AppProps): ReactNode {
   const [theme, setTheme] = useState<ThemeName>(() => host.theme());
   const [item, setItem] = useState<OpenItem>(() => host.currentItem());
   const [me, setMe] = useState<Me | null>(null);
+  const [section, setSection] = useState<Section>('records');
 
   useEffect(() => {
     const stops: Array<() => void> = [];
@@ -87,9 +96,40 @@ export function App({ host, client }: AppProps): ReactNode {
             <h1 className={styles.title}>{strings.appTitle}</h1>
             {me !== null && <Caption1 data-testid="signed-in-as">{strings.signedInAs(me.displayName, me.organizationName)}</Caption1>}
           </header>
-          <ItemErrorBoundary key={item.key}>
-            <ItemView item={item} client={client} ownAddress={own} timeZone={profile?.timeZone} />
-          </ItemErrorBoundary>
+          <TabList
+            className={styles.tabs}
+            size="small"
+            selectedValue={section}
+            onTabSelect={(_, data) => {
+              if (isSection(data.value)) setSection(data.value);
+            }}
+            aria-label={syncStrings.navLabel}
+            data-testid="pane-tabs"
+          >
+            <Tab value="records" id="tab-records" aria-controls="panel-records" data-testid="tab-records">{syncStrings.tabRecords}</Tab>
+            <Tab value="status" id="tab-status" aria-controls="panel-status" data-testid="tab-status">{syncStrings.tabStatus}</Tab>
+            <Tab value="settings" id="tab-settings" aria-controls="panel-settings" data-testid="tab-settings">{syncStrings.tabSettings}</Tab>
+          </TabList>
+          {/* Kept mounted while another section is shown, so a half-filled form or a running save survives a look at the status. */}
+          <div role="tabpanel" id="panel-records" aria-labelledby="tab-records" hidden={section !== 'records'}>
+            <ItemErrorBoundary key={item.key}>
+              <ItemView item={item} client={client} ownAddress={own} timeZone={profile?.timeZone} />
+            </ItemErrorBoundary>
+          </div>
+          {section === 'status' && (
+            <div role="tabpanel" id="panel-status" aria-labelledby="tab-status">
+              <ItemErrorBoundary>
+                <SyncStatus client={client} timeZone={profile?.timeZone} />
+              </ItemErrorBoundary>
+            </div>
+          )}
+          {section === 'settings' && (
+            <div role="tabpanel" id="panel-settings" aria-labelledby="tab-settings">
+              <ItemErrorBoundary>
+                <SyncSettings client={client} timeZone={profile?.timeZone} />
+              </ItemErrorBoundary>
+            </div>
+          )}
         </main>
       </AnnouncerProvider>
     </FluentProvider>
