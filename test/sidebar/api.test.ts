@@ -214,6 +214,14 @@ describe('save email', () => {
     expect(emailsWithKey(withoutAlias.internetMessageId)[0]).toMatchObject({ Direction: '2' });
   });
 
+  it('names the field when a chosen account no longer exists in C4C (400), creating nothing', async () => {
+    const request = email({ mainAccountObjectId: '00000000000000000000000000DEAD00' });
+    const res = await call('/api/sidebar/emails', { token: await env.tokenFor(ANNA.oid), body: request });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'invalid-request', message: 'The selected account no longer exists in C4C', fields: { mainAccountObjectId: 'Not found in C4C' } });
+    expect(emailsWithKey(request.internetMessageId)).toHaveLength(0);
+  });
+
   it('refuses an oversized body with the field named, creating nothing', async () => {
     const request = email({ bodyHtml: 'x'.repeat(1024 * 1024 + 1) });
     const res = await call('/api/sidebar/emails', { token: await env.tokenFor(ANNA.oid), body: request });
