@@ -9,6 +9,18 @@ import { bootstrapConfiguredOrganization } from './bootstrap';
 import { buildRoutes } from './routes';
 import { startSandbox, type Sandbox } from './sandbox/start';
 
+// Started with an IPC channel (scripts/start.js, `npm start`): a launcher that dies without passing a signal on closes
+// the channel, and the relay must not run on with no one supervising it. Watched from the first moment, since the
+// launcher may die while the relay is still starting.
+let parentGone = false;
+let stopWithParent: (() => void) | undefined;
+if (process.send) {
+  process.once('disconnect', () => {
+    parentGone = true;
+    stopWithParent?.();
+  });
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -56,6 +68,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (parentGone) shutdown('parent exited');
+  else stopWithParent = () => shutdown('parent exited');
   // Announced only once the signal handlers are in place: whoever reads these lines may stop the relay at once.
   const lines = [`relay: ${relay.url}`, `manifest: ${relay.services.config.publicOrigin}/manifest.xml`];
   if (sandbox) lines.push(`sandbox outlook: ${relay.url}/sandbox.html`, ...sandbox.describe());

@@ -1,28 +1,10 @@
 /**
- * Browser tests need the add-in bundle in dist/addin. Builds it with webpack when it is missing or older than any
- * source under addin/ or shared/ (so a second test run does not pay for the build again).
+ * Browser tests need the add-in bundle in dist/addin: built with webpack only when it is missing or older than its
+ * sources, by the same rule as `npm start` (scripts/build-addin-if-stale.js), so a second run does not pay for it.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const DIST = path.join(ROOT, 'dist', 'addin');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
+import { buildAddinIfStale, DIST } from '../../scripts/build-addin-if-stale';
 
 export function ensureAddinBuilt(): string {
-  const marker = path.join(DIST, 'taskpane.html');
-  const sources = Math.max(newestMtime(path.join(ROOT, 'addin')), newestMtime(path.join(ROOT, 'shared')), fs.statSync(path.join(ROOT, 'webpack.config.js')).mtimeMs);
-  if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < sources) {
-    execFileSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js'), '--mode', 'production'], { cwd: ROOT, stdio: 'pipe' });
-  }
+  buildAddinIfStale();
   return DIST;
 }

@@ -8,7 +8,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
+import { ensureAddinBuilt } from '../helpers/addin-build';
 import { openDb } from '../../relay/store/db';
 import { createStore } from '../../relay/store';
 import { createSecretBox } from '../../relay/secrets';
@@ -26,9 +28,9 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** Spawns relay/main.ts and resolves once it printed `relay:` (or rejects with what it wrote if it exits first). */
-function startProcess(env: Record<string, string>, dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, NODE_ARGS, {
+/** Spawns relay/main.ts (or `command`) and resolves once it printed `relay:` (or rejects with what it wrote if it exits first). */
+function startProcess(env: Record<string, string>, dataDir: string, command: [string, ...string[]] = [process.execPath, ...NODE_ARGS]): Promise<Started> {
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
   });
@@ -133,5 +135,83 @@ describe('configured from the environment (no sandbox)', () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+/** Whether something accepts connections at the URL's port. */
+function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Process ids whose parent is `pid` (Linux /proc). */
+function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // comm (field 2) is in parentheses and may hold spaces; ppid is the second field after it.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return children;
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('`npm start` under a process manager', () => {
+  // The add-in bundle is built (if stale) before, so the starts below mostly measure the relay, not webpack; a source
+  // edited meanwhile makes a start rebuild, hence the long timeouts.
+  beforeAll(() => void ensureAddinBuilt(), 600_000);
+  jest.setTimeout(300_000);
+
+  const addresses = (relay: Started): string[] => ['relay', 'c4c service root', 'ews url', 'graph url', 'entra authority'].map((name) => relay.lines.get(name) ?? '');
+
+  it('SIGTERM to the npm process stops the relay gracefully: every port closes and npm exits 0', async () => {
+    const relay = await startProcess({}, tempDir(), ['npm', 'start']);
+    const urls = addresses(relay);
+    expect((await fetch(`${urls[0]}/readyz`)).status).toBe(200);
+    for (const url of urls) expect(await listening(url)).toBe(true);
+    relay.child.kill('SIGTERM');
+    // npm waits for the relay (its shell was replaced by the launcher, which waits for the relay), so once npm is
+    // gone nothing of the product is left listening.
+    expect({ code: await relay.exited, stderr: relay.stderr() }).toEqual({ code: 0, stderr: expect.not.stringContaining('Error') });
+    for (const url of urls) expect(await listening(url)).toBe(false);
+  });
+
+  it('a launcher killed outright (SIGKILL) takes the relay down with it', async () => {
+    const relay = await startProcess({}, tempDir(), ['npm', 'start']);
+    const [launcher] = childPids(relay.child.pid!);
+    expect(launcher).toBeGreaterThan(0);
+    const [relayPid] = childPids(launcher);
+    expect(relayPid).toBeGreaterThan(0);
+    process.kill(launcher, 'SIGKILL');
+    await waitUntil('the relay has exited', () => !fs.existsSync(`/proc/${relayPid}`) || fs.readFileSync(`/proc/${relayPid}/stat`, 'utf8').includes(') Z '));
+    for (const url of addresses(relay)) expect(await listening(url)).toBe(false);
+    await relay.exited;
+  });
+
+  it('a shell left in between (another script-shell) dying of SIGTERM still stops the relay', async () => {
+    const relay = await startProcess({}, tempDir(), ['sh', '-c', 'node scripts/start.js; true']);
+    const urls = addresses(relay);
+    relay.child.kill('SIGTERM');
+    await relay.exited;
+    await waitUntil('every port is closed', async () => (await Promise.all(urls.map(listening))).every((open) => !open));
   });
 });
