@@ -40,7 +40,7 @@ const PAGES = [
   ['taskpane', './addin/taskpane.tsx', './addin/taskpane.html'],
   ['commands', './addin/commands.ts', './addin/commands.html'],
   ['sandbox', './addin/sandbox.tsx', './addin/sandbox.html'],
-  // ['admin', './addin/admin.tsx', './addin/admin.html'],
+  ['admin', './addin/admin.tsx', './addin/admin.html'],
 ];
 
 module.exports = (_env, argv) => {

@@ -111,7 +111,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     addinClientId: DEMO_ADDIN_CLIENT_ID,
     entraAuthorityHost: entra.authorityHost,
     entraCaPem: entra.caPem,
-    connectSources: [],
+    // The admin console's msal-browser fetches the emulator's metadata and token endpoint from the page.
+    connectSources: [entra.origin],
 
     adjustConfig(config) {
       return { ...config, entra: { ...config.entra, authorityHost: entra.authorityHost, clientId: DEMO_ADDIN_CLIENT_ID } };
