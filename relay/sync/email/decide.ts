@@ -12,7 +12,7 @@
  *     none      → ignore
  *   explicit (category, folder): saved when dated after baseline − initialWindowDays (else skip 'outside-window');
  *     blocked addresses are saved but never linked (the step passes the predicate to the save)
- *   automatic (thread, incoming, outgoing): only mail dated after the baseline; skip 'blocked' when any participant
+ *   automatic (thread, incoming, outgoing): only mail dated after the baseline (to the second); skip 'blocked' when any participant
  *     other than the user is blocked; skip 'internal' when all are in the organization's domains (unless allowed)
  *   failed before with attempts left → 'retry' instead of 'save'
  *
@@ -110,8 +110,9 @@ export function decideEmail(m: DecisionMessage, c: DecisionContext): Decision {
     const from = (c.baselineAt ?? c.now).getTime() - c.organization.initialWindowDays * DAY_MS;
     if (date < from) return { action: 'skip', trigger, reason: 'outside-window' };
   } else {
-    // Automatic saving covers only mail that arrived after activation.
-    if (!c.baselineAt || date <= c.baselineAt.getTime()) return { action: 'ignore', reason: 'no-trigger' };
+    // Automatic saving covers only mail that arrived after activation. Servers report times to the second (Graph
+    // drops the milliseconds), so the baseline's own second counts as after it.
+    if (!c.baselineAt || Math.floor(date / 1000) < Math.floor(c.baselineAt.getTime() / 1000)) return { action: 'ignore', reason: 'no-trigger' };
     const own = new Set(c.ownAddresses.map(normalize));
     const participants = [m.from, ...m.to, ...m.cc].filter((a): a is EmailAddress => Boolean(a?.address)).map((a) => normalize(a.address));
     if (participants.some((p) => !own.has(p) && c.isBlocked(p))) return { action: 'skip', trigger, reason: 'blocked' };
