@@ -187,7 +187,8 @@ describe('properties', () => {
     known: arbKnown,
     threadSaved: fc.boolean(),
   });
-  const build = (c: fc.TypeOf<typeof arbContext>): DecisionContext =>
+  type ArbContext = typeof arbContext extends fc.Arbitrary<infer T> ? T : never;
+  const build = (c: ArbContext): DecisionContext =>
     context({ folder: c.folder, user: c.user, organization: c.organization, known: c.known, threadSaved: c.threadSaved, isBlocked: blocklistMatcher({ organization: c.blocked, user: [] }, [ME]) });
 
   test('an email saved before is never saved again, and nothing is ever deleted', () => {
