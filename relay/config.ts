@@ -32,6 +32,10 @@ const envSchema = z.object({
   ENTRA_CLIENT_ID: z.string().min(1).optional(),
   ENTRA_APP_ID_URI: z.string().min(1).optional(),
   ENTRA_REQUIRED_SCOPE: z.string().min(1).default('access_as_user'),
+  SYNC_WORKERS: booleanFlag.default(true),
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  SYNC_TICK_MS: z.coerce.number().int().min(1000).max(3600000).optional(),
+  SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).optional(),
 });
 
 export interface RelayConfig {
@@ -52,6 +56,16 @@ export interface RelayConfig {
   /** The organization the C4C_* connection belongs to, created at start-up (relay/bootstrap.ts). */
   defaultOrganization?: { tenantId: string; name: string };
   entra: { authorityHost: string; clientId?: string; appIdUri?: string; requiredScope: string };
+  sync: {
+    /** This process runs session workers and the fan-out tick (SYNC_WORKERS=0: control and status only). */
+    workers: boolean;
+    /** Sessions this process runs at once (SYNC_CONCURRENCY). */
+    concurrency: number;
+    /** How often due mailboxes are looked for (SYNC_TICK_MS; default 60 s, sandbox 5 s). */
+    tickIntervalMs: number;
+    /** Sandbox only: the demo organization's session interval (SYNC_INTERVAL_MINUTES; default 2). */
+    sandboxIntervalMinutes: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -128,6 +142,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       clientId: e.ENTRA_CLIENT_ID,
       appIdUri: e.ENTRA_APP_ID_URI,
       requiredScope: e.ENTRA_REQUIRED_SCOPE,
+    },
+    sync: {
+      workers: e.SYNC_WORKERS,
+      concurrency: e.SYNC_CONCURRENCY,
+      tickIntervalMs: e.SYNC_TICK_MS ?? (sandbox ? 5000 : 60000),
+      sandboxIntervalMinutes: e.SYNC_INTERVAL_MINUTES ?? 2,
     },
   };
 }

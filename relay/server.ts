@@ -13,6 +13,8 @@ import { openDb, type Db } from './store/db';
 import { migrate, migrationStatus } from './store/migrate';
 import { createSecretBox, loadSecretKey, type SecretBox } from './secrets';
 import { createJobQueue, type JobQueue } from './scheduler/jobs';
+import { defaultSessionSteps, startEngine, type SyncEngine } from './sync/engine';
+import type { SessionStep, SyncControl } from './sync/types';
 
 export interface RelayServices {
   config: RelayConfig;
@@ -20,6 +22,8 @@ export interface RelayServices {
   db: Db;
   secrets: SecretBox;
   jobs: JobQueue;
+  /** The sync engine's control surface (enable, pause, resume, sync now, status). */
+  sync: SyncControl;
 }
 
 export interface RelayHandle {
@@ -37,6 +41,8 @@ export interface StartRelayOptions {
   /** Runs after services are up and before the port opens (the sandbox seeds its demo organization here). */
   beforeListen?: (services: RelayServices) => Promise<void>;
   connectSources?: string[];
+  /** The sync session's steps (default: the product's steps, relay/sync/engine.ts defaultSessionSteps). */
+  syncSteps?: (services: Omit<RelayServices, 'sync'>) => SessionStep[];
 }
 
 export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
@@ -45,15 +51,28 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   const secrets = createSecretBox(key);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : `${config.dataDir}/pglite` });
   let jobs: JobQueue;
+  let engine: SyncEngine;
+  // What to undo when start-up fails half-way.
+  let startedJobs: JobQueue | undefined;
   try {
     const applied = await migrate(db);
     logger.info({ backend: db.kind, applied }, 'database ready');
     jobs = await createJobQueue(db, { onError: (error) => logger.error({ err: error }, 'job queue error') });
+    startedJobs = jobs;
+    const base = { config, logger, db, secrets, jobs };
+    const steps = options.syncSteps ?? defaultSessionSteps;
+    engine = await startEngine(base, {
+      steps: () => steps(base),
+      workers: config.sync.workers,
+      concurrency: config.sync.concurrency,
+      tickIntervalMs: config.sync.tickIntervalMs,
+    });
   } catch (error) {
+    await startedJobs?.stop();
     await db.close();
     throw error;
   }
-  const services: RelayServices = { config, logger, db, secrets, jobs };
+  const services: RelayServices = { config, logger, db, secrets, jobs, sync: engine.control };
   if (options.beforeListen) await options.beforeListen(services);
 
   let shuttingDown = false;
@@ -88,6 +107,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     handler = createApp({ logger, routers: [['/', health], ...featureRoutes], connectSources: options.connectSources });
   } catch (error) {
     server.close();
+    await engine.stop();
     await jobs.stop();
     await db.close();
     throw error;
@@ -104,6 +124,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       forceTimer.unref();
       await closed;
       clearTimeout(forceTimer);
+      // Sessions end at their next item and are resumed from their cursors by whichever process runs next.
+      await engine.stop({ timeoutMs: config.shutdownTimeoutMs });
       await jobs.stop();
       await db.close();
       logger.info('stopped');

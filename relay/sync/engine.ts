@@ -177,3 +177,11 @@ export async function startEngine(services: EngineServices, options: EngineOptio
     },
   };
 }
+
+/**
+ * The product's session steps, in order. Composed here so every relay process runs the same session; the first
+ * session's setup and the email step join this list as they land (relay/sync/setup.ts, relay/sync/email/).
+ */
+export function defaultSessionSteps(_services: EngineServices): SessionStep[] {
+  return [];
+}
