@@ -17,7 +17,7 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist', 'addin');
 const STAMP = path.join(DIST, '.build-stamp');
-const OUTPUTS = ['taskpane.html', 'commands.html', 'sandbox.html'];
+const OUTPUTS = ['taskpane.html', 'commands.html', 'sandbox.html', 'admin.html'];
 // Everything the bundle is made from: its code, the shared contracts, the build configuration and the locked versions.
 const SOURCES = ['addin', 'shared', 'webpack.config.js', 'tsconfig.json', 'package-lock.json'];
 const LOCK = path.join(ROOT, 'dist', '.addin-build.lock');
