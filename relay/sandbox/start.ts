@@ -150,6 +150,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         username: DEMO_EWS_SERVICE_ACCOUNT.username,
         password: DEMO_EWS_SERVICE_ACCOUNT.password,
       });
+      // A short interval so a newcomer sees sessions run; then every demo mailbox is activated through the same call
+      // the admin console's bulk activation makes (idempotent: a restart changes nothing).
+      const sync = (organization.settings.sync ?? {}) as Record<string, unknown>;
+      if (sync.intervalMinutes !== services.config.sync.sandboxIntervalMinutes) {
+        await store.organizations.update(organization.id, {
+          settings: { ...organization.settings, sync: { ...sync, intervalMinutes: services.config.sync.sandboxIntervalMinutes } },
+        });
+      }
+      const users = await Promise.all(DEMO_USERS.map((u) => store.users.findByEntra(DEMO_TENANT_ID, u.oid)));
+      await services.sync.enable(
+        organization.id,
+        users.flatMap((u) => (u ? [u.id] : [])),
+        { kind: 'system', id: 'sandbox' },
+      );
     },
 
     routes() {
