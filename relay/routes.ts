@@ -9,6 +9,8 @@ import type { RelayClientConfig } from '../shared/api/sidebar';
 import { createTokenValidator, requireUser } from './auth';
 import { C4cClient } from './c4c';
 import { sidebarRoutes } from './http/sidebar-routes';
+import { syncRouteEntries } from './http/sync-routes';
+import { mountAdmin, operatorTenantIdsFromEnv } from './http/admin-routes';
 import { manifestPaths, manifestRouter } from './manifest';
 import type { Sandbox } from './sandbox/start';
 import type { RelayServices } from './server';
@@ -85,15 +87,37 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     res.json(clientConfig);
   });
   const distDir = addinDistDir();
+  // The admin console (addin/admin): same app registration and scope; its client-side routes all serve its page.
+  pages.get('/admin/config.json', (_req, res) => {
+    res.json(clientConfig);
+  });
+  pages.get(['/admin', '/admin/{*path}'], (_req, res, next) => {
+    const page = path.join(distDir, 'admin.html');
+    if (!fs.existsSync(page)) return next();
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(page);
+  });
   if (fs.existsSync(distDir)) {
     pages.use(express.static(distDir, { index: false, maxAge: '5m' }));
   } else {
     services.logger.warn({ dir: distDir }, 'add-in bundle not built: run npm run build:addin');
   }
 
+  // Before '/api': the sidebar router's user guard would otherwise answer every /api/admin request.
+  const admin = await mountAdmin({
+    services,
+    authorityHost,
+    clientId,
+    appIdUri: config.entra.appIdUri,
+    requiredScope: config.entra.requiredScope,
+    entraCaPem: sandbox?.entraCaPem,
+    operatorTenantIds: operatorTenantIdsFromEnv(process.env, config.defaultOrganization?.tenantId),
+  });
   const routes: Array<[string, Router]> = [
     ['/', manifestRouter({ publicOrigin: config.publicOrigin })],
     ['/', pages],
+    ['/', admin],
+    ...syncRouteEntries(services, userGuard),
     ['/api', api],
   ];
   if (sandbox) routes.push(['/sandbox/api', sandbox.routes(store)]);

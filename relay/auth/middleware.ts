@@ -45,7 +45,8 @@ function wwwAuthenticate(reason: AuthFailureReason, description: string): string
   return `Bearer error="${code}", error_description="${description.replace(/["\\]/g, "'")}"`;
 }
 
-function sendUnauthorized(res: Response, error: AuthError): void {
+/** 401 (or 503 when keys cannot be fetched) with the reason; shared by the sidebar's and the admin API's guards. */
+export function sendUnauthorized(res: Response, error: AuthError): void {
   if (error.reason === 'keys-unavailable') {
     const body: ErrorBody = { error: { code: 'auth-unavailable', message: USER_MESSAGES['keys-unavailable'] } };
     res.setHeader('Retry-After', '30');
