@@ -1,18 +1,24 @@
 /**
  * The first session and email saving (E2, E3, E7, E9) through the real clients: EWS impersonation and Graph
  * application access against the Exchange emulator (whose control plays the user in Outlook), the real saving room
- * and OData client against the C4C emulator, the store on PGlite. Each test works in a mailbox of its own.
+ * and OData client against the C4C emulator, the store on PGlite. Each test works in a mailbox of its own. The
+ * sessions are driven step by step by a small context (email-session-helpers.ts); the last test runs the same steps
+ * through the real session runner.
  */
 import crypto from 'node:crypto';
 import { openDb, migrate, type Db } from '../../relay/store';
 import { createEwsMailbox } from '../../relay/mailbox/ews';
 import { openGraphMailbox } from '../../relay/mailbox/graph';
 import { PRODUCT_FOLDERS, type Mailbox } from '../../relay/mailbox/types';
-import { SYNC_CATEGORIES } from '../../shared/api/sync';
+import { ORGANIZATION_SYNC_DEFAULTS, SYNC_CATEGORIES } from '../../shared/api/sync';
+import { createMailboxFactory } from '../../relay/mailbox';
+import { createSyncSettingsRepository } from '../../relay/store/sync-settings';
+import { createSessionRunner } from '../../relay/sync/runner';
 import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
 import { DEMO_EWS_SERVICE_ACCOUNT } from '../emulators/demo-identities';
 import { startGraphTestbed, type GraphTestbed } from '../emulators/exchange/graph/testbed';
-import { addSyncUser, createSyncWorld, runSession, type SyncUser, type SyncWorld } from './email-session-helpers';
+import { addSyncUser, createSyncWorld, defaultSteps, runSession, type SyncUser, type SyncWorld } from './email-session-helpers';
+import { silentLogger } from './helpers';
 
 const TRIGGER = SYNC_CATEGORIES.trigger.displayName;
 const SAVED = SYNC_CATEGORIES.saved.displayName;
@@ -305,5 +311,47 @@ describe.each(modes)('email saving (%s)', (mode) => {
     expect(partial).toBeLessThan(6);
     await runSession(world, u);
     for (const m of mails) expect(emailsOf(m.internetMessageId)).toHaveLength(1);
+  });
+});
+
+describe('through the session runner (EWS impersonation)', () => {
+  test('the runner composes setup and email: the first session sets up and saves the window’s categorized mail, the next saves new mail, runs record the counts', async () => {
+    const w = await createSyncWorld(db, c4c.serviceRoot);
+    await w.store.mailboxAccess.set(w.organizationId, { kind: 'ews-impersonation', ewsUrl: bed.exchange.ewsUrl, username: DEMO_EWS_SERVICE_ACCOUNT.username, password: DEMO_EWS_SERVICE_ACCOUNT.password });
+    const address = `r${crypto.randomBytes(4).toString('hex')}@contoso.example`;
+    bed.addMailbox(address, 'Runner User');
+    bed.exchange.store.grantImpersonation(DEMO_EWS_SERVICE_ACCOUNT.username, address);
+    const early = user().deliverMessage(address, { from: KATRIN, subject: 'Categorized last week', receivedAt: new Date(Date.now() - 7 * DAY).toISOString(), categories: [TRIGGER] });
+    const u = await addSyncUser(w, address, openMailbox('ews-impersonation', address));
+    const settings = createSyncSettingsRepository(db);
+    await settings.updateUserSettings(w.organizationId, u.userId, { autoSaveIncoming: true });
+    await settings.replaceBlocklist(w.organizationId, u.userId, ['kessler-automation.example']);
+    const run = createSessionRunner({
+      mailboxes: w.mailboxes,
+      users: w.store.users,
+      mailboxAccess: w.store.mailboxAccess,
+      settings,
+      organizationSettings: async () => ({ ...ORGANIZATION_SYNC_DEFAULTS, suspendAfter: { ...ORGANIZATION_SYNC_DEFAULTS.suspendAfter } }),
+      factory: createMailboxFactory(),
+      steps: () => defaultSteps(w),
+      logger: silentLogger,
+      stopping: () => false,
+    });
+    const first = await run({ organizationId: w.organizationId, userId: u.userId, trigger: 'manual' });
+    expect(first).toMatchObject({ ran: true, outcome: 'succeeded' });
+    expect(emailsOf(early.internetMessageId)).toHaveLength(1);
+    const state = await w.mailboxes.get(w.organizationId, u.userId);
+    expect(state).toMatchObject({ setupDoneAt: expect.any(Date), baselineAt: expect.any(Date), setup: expect.objectContaining({ baseline: true, windowScan: { done: true } }) });
+
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // a new second after the baseline
+    const incoming = user().deliverMessage(address, { from: KATRIN, subject: 'Auto-saved through the runner' });
+    const blocked = user().deliverMessage(address, { from: LUKAS, subject: 'From a blocked domain' });
+    const second = await run({ organizationId: w.organizationId, userId: u.userId, trigger: 'manual' });
+    expect(second).toMatchObject({ ran: true, outcome: 'succeeded' });
+    expect(emailsOf(incoming.internetMessageId)).toHaveLength(1);
+    expect(emailsOf(blocked.internetMessageId)).toHaveLength(0);
+    const runs = await w.mailboxes.listRuns(w.organizationId, u.userId);
+    expect(runs[0].counts).toMatchObject({ saved: 1, blocked: 1 });
+    expect(runs[1].counts).toMatchObject({ saved: 1, foldersCreated: 4, categoriesCreated: 3 });
   });
 });
