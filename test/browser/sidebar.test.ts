@@ -110,8 +110,12 @@ it('two users saving the same email at once create one record', async () => {
       return status.getAttribute('data-status');
     }),
   );
-  expect(states.sort()).toEqual(['already-saved', 'saved']);
+  expect([...states].sort()).toEqual(['already-saved', 'saved']);
   expect(emailsWithKey(key)).toHaveLength(1);
+  // The one who lost the race reads who saved it a moment ago, not "earlier".
+  const loser = states[0] === 'already-saved' ? anna : marco;
+  const winner = loser === anna ? MARCO.displayName : ANNA.displayName;
+  await expect(loser.pane.getByTestId('save-status').textContent()).resolves.toContain(`by ${winner}`);
   await anna.page.close();
   await marco.page.close();
 });
@@ -175,6 +179,8 @@ it('quick-creates a contact for an unknown sender, which then shows as a card', 
   await pane.getByTestId('record').filter({ hasText: 'Daniel Okafor' }).first().waitFor();
   const contacts = env.sandbox.c4c.control.list('ContactCollection').filter((c) => c.Email === 'daniel.okafor@greenfield-agri.example');
   expect(contacts).toHaveLength(1);
+  // The new contact is the Save panel's main contact at once, without reopening the item.
+  await expect(pane.getByTestId('save-contact').textContent()).resolves.toContain('Daniel Okafor');
   await screenshot(page, '04-created-contact');
   await page.close();
 });
