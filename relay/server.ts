@@ -60,9 +60,9 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     jobs = await createJobQueue(db, { onError: (error) => logger.error({ err: error }, 'job queue error') });
     startedJobs = jobs;
     const base = { config, logger, db, secrets, jobs };
-    const steps = options.syncSteps ?? defaultSessionSteps;
+    const steps = (options.syncSteps ?? defaultSessionSteps)(base);
     engine = await startEngine(base, {
-      steps: () => steps(base),
+      steps,
       workers: config.sync.workers,
       concurrency: config.sync.concurrency,
       tickIntervalMs: config.sync.tickIntervalMs,

@@ -10,6 +10,7 @@
 import type { FailureClass } from '../../shared/api/sync';
 import { MailboxError } from '../mailbox/types';
 import { C4cAuthError, C4cError, C4cForbiddenError, C4cNetworkError, C4cServerError, C4cThrottledError } from '../c4c/errors';
+import { C4cNotConfiguredError } from '../saving/types';
 import type { ClassifiedFailure } from './types';
 
 /** The organization has no mailbox access configured, or this user has not given their own credential yet. */
@@ -25,14 +26,6 @@ export class MailboxUserMissingError extends Error {
   constructor(message = 'The user of this mailbox no longer exists.') {
     super(message);
     this.name = 'MailboxUserMissingError';
-  }
-}
-
-/** The organization has no C4C connection. */
-export class C4cNotConfiguredError extends Error {
-  constructor(message = 'The organization has no SAP Cloud for Customer connection.') {
-    super(message);
-    this.name = 'C4cNotConfiguredError';
   }
 }
 

@@ -20,6 +20,11 @@ import { createSyncControl, SESSION_QUEUE, SessionJobDataSchema, type SessionJob
 import { createSessionRunner, DEFAULT_TIMING, type SessionResult, type SessionTiming } from './runner';
 import { createScheduler, type Scheduler, type TickResult } from './scheduler';
 import type { SessionStep } from './types';
+import { createSetupStep } from './setup';
+import { createEmailStep } from './email/step';
+import { createEmailSaving } from '../saving/email';
+import { createEmailSyncItemsRepository } from '../store/email-sync-items';
+import { c4cClientCache } from '../routes';
 
 export const TICK_QUEUE = 'sync-tick';
 
@@ -179,9 +184,18 @@ export async function startEngine(services: EngineServices, options: EngineOptio
 }
 
 /**
- * The product's session steps, in order. Composed here so every relay process runs the same session; the first
- * session's setup and the email step join this list as they land (relay/sync/setup.ts, relay/sync/email/).
+ * The product's session steps, in order: the first session's setup (folders, categories, baseline cursors; a no-op
+ * once done), then email saving through the same saving room as the sidebar's Save. Built once per process: the
+ * steps keep no per-session state, and the C4C client cache keeps CSRF tokens and cookies across sessions.
  */
-export function defaultSessionSteps(_services: EngineServices): SessionStep[] {
-  return [];
+export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secrets'>): SessionStep[] {
+  const store = createStore(services.db, services.secrets);
+  return [
+    createSetupStep(),
+    createEmailStep({
+      saving: createEmailSaving({ store, c4cFor: c4cClientCache(store) }),
+      items: createEmailSyncItemsRepository(services.db),
+      organizationAddresses: async (organizationId) => (await store.users.listByOrg(organizationId)).map((u) => u.email),
+    }),
+  ];
 }
