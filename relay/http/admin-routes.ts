@@ -35,7 +35,6 @@ import { createAdminDeps, managedOrganization } from '../admin/context';
 import { createMailboxFactory } from '../mailbox';
 import type { MailboxFactory } from '../mailbox/types';
 import type { RelayServices } from '../server';
-import type { SyncControl } from '../sync/types';
 import { cancelAccessCheck, getAccessCheck, listAccessCheckResults, startAccessCheck, toResultDto, toRunDto } from '../admin/access-check';
 import { activateUsers } from '../admin/activation';
 import { listAudit } from '../admin/audit-log';
@@ -321,10 +320,6 @@ export interface MountAdminOptions {
   c4cTest?: C4cTestOptions;
 }
 
-/** The sync engine's control, once it is part of the services (it is wired by the sync engine, maybe later). */
-function syncOf(services: RelayServices): SyncControl | undefined {
-  return (services as RelayServices & { sync?: SyncControl }).sync;
-}
 
 export async function mountAdmin(options: MountAdminOptions): Promise<Router> {
   const { services } = options;
@@ -334,7 +329,7 @@ export async function mountAdmin(options: MountAdminOptions): Promise<Router> {
     jobs: services.jobs,
     logger: services.logger,
     mailboxes: options.mailboxes ?? createMailboxFactory(),
-    sync: () => syncOf(services),
+    sync: () => services.sync,
     delegatedApp: { clientId: options.clientId, authorityHost: options.authorityHost },
   });
   const validator = createTokenValidator({
