@@ -17,6 +17,7 @@ import { createSessionRunner } from '../../relay/sync/runner';
 import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
 import { DEMO_EWS_SERVICE_ACCOUNT } from '../emulators/demo-identities';
 import { startGraphTestbed, type GraphTestbed } from '../emulators/exchange/graph/testbed';
+import { classifyFailure } from '../../relay/sync/classify';
 import { addSyncUser, createSyncWorld, defaultSteps, runSession, type SyncUser, type SyncWorld } from './email-session-helpers';
 import { silentLogger } from './helpers';
 
@@ -260,7 +261,8 @@ describe.each(modes)('email saving (%s)', (mode) => {
     u.organizationSettings.maxItemAttempts = 3;
     await runSession(world, u);
     const a = deliver(u, { subject: 'Fails twice', categories: [TRIGGER] });
-    c4c.control.addFault({ method: 'POST', pathIncludes: 'EMailCollection', kind: 'status', status: 503, times: 10_000 });
+    // C4C rejects this email (a 400 is about the email, not an outage: it spends one of the bounded attempts).
+    c4c.control.addFault({ method: 'POST', pathIncludes: 'EMailCollection', kind: 'status', status: 400, message: 'Mandatory field missing', times: 10_000 });
     const s1 = await runSession(world, u);
     expect(s1.counts).toMatchObject({ failed: 1 });
     expect(s1.errors[0]).toMatchObject({ subject: 'Fails twice' });
@@ -275,13 +277,37 @@ describe.each(modes)('email saving (%s)', (mode) => {
     expect(categoriesOf(u, a.id)).toEqual([TRIGGER, SAVED]);
     expect(await world.items.get(world.organizationId, u.userId, a.internetMessageId)).toMatchObject({ status: 'saved', lastError: null });
 
-    // Bounded: with C4C down for good, an email is tried maxItemAttempts times, then left with its error category.
+    // Bounded: an email C4C keeps rejecting is tried maxItemAttempts times, then left with its error category.
     const b = deliver(u, { subject: 'Fails for good', categories: [TRIGGER] });
-    c4c.control.addFault({ method: 'POST', pathIncludes: 'EMailCollection', kind: 'status', status: 503, times: 10_000 });
+    c4c.control.addFault({ method: 'POST', pathIncludes: 'EMailCollection', kind: 'status', status: 400, message: 'Mandatory field missing', times: 10_000 });
     for (let i = 0; i < 5; i++) await runSession(world, u);
     expect(await world.items.get(world.organizationId, u.userId, b.internetMessageId)).toMatchObject({ status: 'failed', attempts: 3 });
     expect(categoriesOf(u, b.id)).toEqual([TRIGGER, ERROR]);
     expect(emailsOf(b.internetMessageId)).toHaveLength(0);
+  });
+
+  test('a C4C outage over several sessions spends no attempts: the sessions fail as transient, then every email is saved once', async () => {
+    const u = await newUser(mode);
+    u.organizationSettings.maxItemAttempts = 2;
+    await runSession(world, u);
+    const delivered = [1, 2, 3].map((n) => deliver(u, { subject: `During the outage ${n}`, categories: [TRIGGER] }));
+    c4c.control.addFault({ method: 'POST', kind: 'status', status: 503, times: 10_000 });
+    for (let i = 0; i < 4; i++) {
+      const failure = await runSession(world, u).then(() => undefined, (error: unknown) => error);
+      expect(classifyFailure(failure)).toMatchObject({ class: 'c4c-unreachable', transient: true });
+    }
+    for (const m of delivered) {
+      expect(emailsOf(m.internetMessageId)).toHaveLength(0);
+      expect((await world.items.get(world.organizationId, u.userId, m.internetMessageId))?.status).not.toBe('failed');
+    }
+    c4c.control.clearFaults();
+    const after = await runSession(world, u);
+    expect(after.counts).toMatchObject({ saved: 3 });
+    for (const m of delivered) {
+      expect(emailsOf(m.internetMessageId)).toHaveLength(1);
+      expect(categoriesOf(u, m.id)).toEqual([TRIGGER, SAVED]);
+    }
+    expect((await runSession(world, u)).counts.saved ?? 0).toBe(0);
   });
 
   test('a rejected cursor re-baselines: what was saved is not saved again, what was categorized meanwhile is found', async () => {

@@ -18,6 +18,8 @@
  * `resolveAddresses` call, save each (auto links, blocked addresses never linked), then set the status categories and
  * remember the change key of that write, so its echo in the feed is not taken for the user's change.
  */
+import { C4cError } from '../../c4c/errors';
+import { classifyFailure } from '../classify';
 import { SYNC_CATEGORIES } from '../../../shared/api/sync';
 import type { EmailToSave } from '../../sidebar/email-activity';
 import type { AddressMatches } from '../../sidebar/ports';
@@ -225,6 +227,10 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
         const matches = [...new Set([normalize(ctx.state.address), ...participants(message)])].map((a) => s.resolved.get(a)).filter((m): m is AddressMatches => Boolean(m));
         outcome = await saving.saveEmail(s.saver, { email, links: { kind: 'auto', matches, blocked: s.isBlocked }, includeAttachments });
       } catch (error) {
+        // C4C unreachable or throttling it: no fault of this email. The session fails as transient (it backs off) and
+        // this page's cursor stays where it was, so the email is read again next time without spending an attempt;
+        // emails saved before it are in the ledger, so nothing is saved twice.
+        if (isTransientC4cFailure(error)) throw error;
         const failed = await items.markFailed(org, user, input, errorText(error));
         ctx.count('failed');
         ctx.itemError({ subject: message.subject, message: errorText(error), class: error instanceof Error ? error.name : 'unknown' });
@@ -357,4 +363,10 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
       }
     },
   };
+}
+
+/** A C4C outage or throttling (not a problem of the email itself). */
+function isTransientC4cFailure(error: unknown): boolean {
+  const failure = classifyFailure(error);
+  return failure.transient && (failure.class === 'c4c-unreachable' || (failure.class === 'throttled' && error instanceof C4cError));
 }
