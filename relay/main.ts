@@ -7,7 +7,7 @@ import { createLogger } from './log';
 import { startRelay } from './server';
 import { bootstrapConfiguredOrganization } from './bootstrap';
 import { buildRoutes } from './routes';
-import { startSandbox, type Sandbox } from './sandbox/start';
+import type { Sandbox } from './sandbox/start';
 
 // Started with an IPC channel (scripts/start.js, `npm start`): a launcher that dies without passing a signal on closes
 // the channel, and the relay must not run on with no one supervising it. Watched from the first moment, since the
@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   if (config.sandbox) {
     logger.warn('SANDBOX MODE: C4C, Exchange and Entra ID are local emulators with demo data. Set C4C_BASE_URL, C4C_USERNAME, C4C_PASSWORD and ENTRA_CLIENT_ID for a real deployment.');
+    // Loaded only here: the sandbox brings the emulators (test code), which a production start must never load.
+    const { startSandbox } = await import('./sandbox/start');
     sandbox = await startSandbox({ logger });
     config = sandbox.adjustConfig(config);
   }

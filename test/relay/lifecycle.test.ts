@@ -175,6 +175,27 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   }
 }
 
+it('a production start loads no test code; the sandbox loads the emulators only when it is on', async () => {
+  const recorder = path.join('test', 'helpers', 'record-loaded-modules.js');
+  const loaded = async (env: Record<string, string>): Promise<string[]> => {
+    const file = path.join(tempDir(), 'modules.txt');
+    const relay = await startProcess({ ...env, RECORD_LOADED_MODULES: file }, tempDir(), [process.execPath, '--require', `./${recorder}`, ...NODE_ARGS]);
+    relay.child.kill('SIGTERM');
+    expect(await relay.exited).toBe(0);
+    return fs.readFileSync(file, 'utf8').split('\n').map((module) => path.relative(ROOT, module)).filter((module) => module !== recorder);
+  };
+  const production = await loaded({
+    SANDBOX: 'false',
+    NODE_ENV: 'production',
+    RELAY_SECRET_KEY: crypto.randomBytes(32).toString('base64'),
+    ENTRA_CLIENT_ID: '3f1c2a8e-5b7d-4e0a-9c61-2d8e4f7a9b10',
+  });
+  expect(production).toContain(path.join('relay', 'main.ts'));
+  expect(production.filter((module) => module.startsWith(`test${path.sep}`) || module.startsWith(path.join('relay', 'sandbox')))).toEqual([]);
+  const sandbox = await loaded({});
+  expect(sandbox).toEqual(expect.arrayContaining([path.join('relay', 'sandbox', 'start.ts'), path.join('test', 'emulators', 'c4c', 'index.ts')]));
+});
+
 describe('`npm start` under a process manager', () => {
   // The add-in bundle is built (if stale) before, so the starts below mostly measure the relay, not webpack; a source
   // edited meanwhile makes a start rebuild, hence the long timeouts.
