@@ -1,0 +1,143 @@
+/**
+ * HTTP surface of "My sync settings" (S6) and "My sync status" (S7); shared/api/sync.ts is the contract. Mounted at
+ * /api/me/sync behind the sidebar's user guard. The mailbox is always the caller's own: organization and user come
+ * from the validated token, never from the request, and a body naming anything else is refused.
+ *
+ * Domain errors of the sync control are mapped here: not activated → 409 sync-not-activated, paused / suspended →
+ * 409 sync-paused / sync-suspended (the state of the mailbox, not the request, is what is wrong).
+ */
+import { Router, type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
+import {
+  SYNC_ROUTES,
+  UserSyncSettingsUpdateSchema,
+  type SyncNowResponse,
+  type SyncStatus,
+  type UserSyncSettingsResponse,
+} from '../../shared/api/sync';
+import type { RelayServices } from '../server';
+import type { Db } from '../store/db';
+import { StoreNotFoundError } from '../store/errors';
+import { createSyncSettingsRepository } from '../store/sync-settings';
+import { MailboxNotActivatedError, MailboxPausedError, type Actor, type SyncControl, type SyncSettingsRepository } from '../sync/types';
+import { HttpError } from './errors';
+import { runWithTiming, serverTimingHeader } from './timing';
+
+export interface SyncRoutesOptions {
+  requireUser: RequestHandler;
+  sync: SyncControl;
+  settings: SyncSettingsRepository;
+  /** Runs `fn` over a repository bound to one transaction, so switches and blocklist of one PUT commit together. */
+  inTransaction<T>(fn: (settings: SyncSettingsRepository) => Promise<T>): Promise<T>;
+}
+
+/** The actions take no input; an empty object (or no body) is all they accept, so nobody can name another mailbox. */
+const NoInputSchema = z.strictObject({});
+
+interface Caller {
+  organizationId: string;
+  userId: string;
+  actor: Actor;
+}
+
+function callerOf(req: Request): Caller {
+  const auth = req.auth;
+  if (!auth) throw new HttpError(401, 'unauthorized', 'Sign in to use the sidebar.');
+  return { organizationId: auth.organizationId, userId: auth.userId, actor: { kind: 'user', id: auth.userId } };
+}
+
+export function httpErrorFromSync(error: unknown): HttpError | undefined {
+  if (error instanceof MailboxNotActivatedError) return new HttpError(409, 'sync-not-activated', error.message);
+  if (error instanceof MailboxPausedError) return new HttpError(409, error.status === 'paused' ? 'sync-paused' : 'sync-suspended', error.message);
+  // The user row vanished between the token check and the write (deleted by an admin).
+  if (error instanceof StoreNotFoundError) return new HttpError(403, 'user-not-provisioned', 'Your account is not set up. Ask your administrator to add you.');
+  return undefined;
+}
+
+type AsyncHandler = (req: Request) => Promise<{ status?: number; body: unknown }>;
+const handle = (fn: AsyncHandler): RequestHandler => (req, res) =>
+  runWithTiming(async () => {
+    try {
+      const { status, body } = await fn(req);
+      const timing = serverTimingHeader();
+      if (timing) res.setHeader('Server-Timing', timing);
+      res.status(status ?? 200).json(body);
+    } catch (error) {
+      throw httpErrorFromSync(error) ?? error;
+    }
+  });
+
+export function syncRoutes(options: SyncRoutesOptions): Router {
+  const { sync } = options;
+  const router = Router();
+  router.use(options.requireUser);
+
+  async function settingsResponse(caller: Caller, settings: SyncSettingsRepository, known?: { status?: SyncStatus }): Promise<UserSyncSettingsResponse> {
+    const [profile, blocklists, status] = await Promise.all([
+      settings.getUserSettings(caller.organizationId, caller.userId),
+      settings.getBlocklists(caller.organizationId, caller.userId),
+      known?.status ?? sync.status(caller.organizationId, caller.userId),
+    ]);
+    const response: UserSyncSettingsResponse = { settings: profile.settings, blocklist: blocklists.user, organizationBlocklist: blocklists.organization };
+    // Only an enabled mailbox has a next session the change will apply from.
+    if (status.activated && status.status === 'enabled' && status.nextSessionAt !== undefined) response.effectiveFrom = status.nextSessionAt;
+    if (profile.updatedAt !== undefined) response.updatedAt = profile.updatedAt.toISOString();
+    return response;
+  }
+
+  router.get('/settings', handle(async (req) => ({ body: await settingsResponse(callerOf(req), options.settings) })));
+
+  router.put('/settings', handle(async (req) => {
+    const caller = callerOf(req);
+    const update = UserSyncSettingsUpdateSchema.parse(req.body ?? {});
+    await options.inTransaction(async (settings) => {
+      // Always written (an empty patch too), so updatedAt says when the profile, blocklist included, last changed.
+      await settings.updateUserSettings(caller.organizationId, caller.userId, update.settings ?? {});
+      if (update.blocklist !== undefined) await settings.replaceBlocklist(caller.organizationId, caller.userId, update.blocklist);
+    });
+    return { body: await settingsResponse(caller, options.settings) };
+  }));
+
+  router.get('/status', handle(async (req) => {
+    const caller = callerOf(req);
+    return { body: await sync.status(caller.organizationId, caller.userId) };
+  }));
+
+  router.post('/pause', handle(async (req) => {
+    NoInputSchema.parse(req.body ?? {});
+    const caller = callerOf(req);
+    return { body: await sync.pause(caller.organizationId, caller.userId, caller.actor) };
+  }));
+
+  router.post('/resume', handle(async (req) => {
+    NoInputSchema.parse(req.body ?? {});
+    const caller = callerOf(req);
+    return { body: await sync.resume(caller.organizationId, caller.userId, caller.actor) };
+  }));
+
+  router.post('/now', handle(async (req) => {
+    NoInputSchema.parse(req.body ?? {});
+    const caller = callerOf(req);
+    const { result } = await sync.syncNow(caller.organizationId, caller.userId, caller.actor, 'manual');
+    const body: SyncNowResponse = { result, status: await sync.status(caller.organizationId, caller.userId) };
+    return { status: 202, body };
+  }));
+
+  return router;
+}
+
+/**
+ * What relay/routes.ts mounts: the sync routes at SYNC_ROUTES.prefix, over the relay's sync control and database.
+ * Mounted before the sidebar's '/api' router so a request is authenticated once.
+ */
+export function syncRouteEntries(services: RelayServices, requireUser: RequestHandler): Array<[string, Router]> {
+  const { sync } = services;
+  const db: Db = services.db;
+  const router = syncRoutes({
+    requireUser,
+    sync,
+    settings: createSyncSettingsRepository(db),
+    inTransaction: (fn) => db.transaction((tx) => fn(createSyncSettingsRepository(tx))),
+  });
+  return [[SYNC_ROUTES.prefix, router]];
+}
