@@ -17,6 +17,7 @@ import { strings, syncStrings } from './strings';
 import { ItemErrorBoundary } from './ItemErrorBoundary';
 import { SyncStatus } from './SyncStatus';
 import { SyncSettings } from './SyncSettings';
+import { KeyboardEntryFocus } from './KeyboardEntryFocus';
 
 const useStyles = makeStyles({
   root: {
@@ -90,6 +91,7 @@ export function App({ host, client }: AppProps): ReactNode {
   const own = profile?.emailAddress;
   return (
     <FluentProvider theme={theme === 'dark' ? webDarkTheme : webLightTheme} data-theme={theme} data-testid="taskpane">
+      <KeyboardEntryFocus />
       <AnnouncerProvider>
         <main className={styles.root} data-item-kind={item.kind} data-item-id={item.key}>
           <header className={styles.header}>
