@@ -108,6 +108,7 @@ export function createEmailSaving(options: EmailSavingOptions): EmailSavingRoom 
         key,
         userId: saver.userId,
         find: () => c4c.findEmail(key),
+        knownAbsent: input.absentInC4c === true,
         create: async () => c4c.createEmail(await buildBody(c4c, saver, input), key),
       });
       return toOutcome(store, saver.organizationId, c4c, 'email', result);
@@ -122,6 +123,12 @@ export function createEmailSaving(options: EmailSavingOptions): EmailSavingRoom 
         out.push(...(await c4c.search(wanted.slice(i, i + MAX_SEARCH_ADDRESSES))));
       }
       return out;
+    },
+
+    async findSaved(organizationId: string, internetMessageIds: string[]): Promise<Set<string>> {
+      if (internetMessageIds.length === 0) return new Set();
+      const c4c = await options.c4cFor(organizationId);
+      return new Set((await c4c.findEmails(internetMessageIds)).keys());
     },
 
     async emailStatus(organizationId: string, internetMessageId: string) {

@@ -30,6 +30,11 @@ export interface OnceRequest {
   userId: string | null;
   /** The record in C4C carrying the key, if an earlier attempt (or anyone else) created it. */
   find(): Promise<C4cIds | undefined>;
+  /**
+   * The caller looked the key up in C4C moments ago (in bulk) and it was not there. A first claim then skips its own
+   * look-up; a re-claim (after a failure or a crashed claimant) always looks, since that attempt may have created it.
+   */
+  knownAbsent?: boolean;
   create(): Promise<C4cIds>;
 }
 
@@ -86,7 +91,8 @@ export function exactlyOnce(config: ExactlyOnceConfig) {
 
       const token = claim.claimToken;
       try {
-        const existing = await request.find();
+        const firstClaim = claim.entry.attempts === 1;
+        const existing = request.knownAbsent && firstClaim ? undefined : await request.find();
         if (existing) {
           await ledger.complete(organizationId, key, token, existing);
           return { ids: existing, existed: true };

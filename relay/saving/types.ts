@@ -40,6 +40,8 @@ export interface SaveEmailInput {
   email: EmailToSave;
   links: EmailLinkChoice;
   includeAttachments: boolean;
+  /** Set when `findSaved` said moments ago that C4C has no E-Mail with this Message-ID (saves one look-up). */
+  absentInC4c?: boolean;
 }
 
 export interface SaveOutcome {
@@ -89,6 +91,8 @@ export interface EmailSaving {
   saveEmail(saver: Saver, input: SaveEmailInput): Promise<SaveOutcome>;
   /** Resolves many addresses in as few C4C round trips as possible (for a whole session's emails at once). */
   resolveAddresses(organizationId: string, addresses: string[]): Promise<AddressMatches[]>;
+  /** Which of these Message-IDs C4C already has as E-Mails (saved by anyone), in as few requests as possible. */
+  findSaved(organizationId: string, internetMessageIds: string[]): Promise<Set<string>>;
 }
 
 export type C4cPortFor = (organizationId: string) => Promise<SidebarC4c>;

@@ -4,6 +4,9 @@ import { C4cClient, initialSearch, searchOpportunities, searchTickets, stringLit
 import { DuplicateRecordError } from '../saving/types';
 import type { AddressMatches, C4cIds, SidebarC4c } from './ports';
 
+/** Keys per GroupwareItemID look-up query (Message-IDs are up to ~100 characters; the URL stays under 8 KB). */
+const FIND_CHUNK = 25;
+
 /** C4C ObjectIDs are the node UUID without dashes, upper case (c4c-odata.md §2). */
 export function objectIdFromUuid(uuid: string | null | undefined): string | undefined {
   return uuid ? uuid.replace(/-/g, '').toUpperCase() : undefined;
@@ -146,6 +149,20 @@ export function createC4cSidebarAdapter(client: C4cClient): SidebarC4c {
     },
 
     findEmail: (key) => findBy('EMailCollection', key),
+    async findEmails(keys) {
+      const found = new Map<string, C4cIds>();
+      const unique = [...new Set(keys)];
+      // An OR over one property is what C4C accepts in a $filter; chunks keep each URL well under 8 KB.
+      for (let i = 0; i < unique.length; i += FIND_CHUNK) {
+        const chunk = unique.slice(i, i + FIND_CHUNK);
+        const filter = chunk.map((key) => `GroupwareItemID eq ${stringLiteral(key)}`).join(' or ');
+        const page = await client.query('EMailCollection', { filter, select: ['ObjectID', 'ID', 'GroupwareItemID'], top: chunk.length * 2 });
+        for (const row of page.results as Array<{ ObjectID: string; ID: string; GroupwareItemID?: string }>) {
+          if (row.GroupwareItemID && !found.has(row.GroupwareItemID)) found.set(row.GroupwareItemID, { objectId: row.ObjectID, id: row.ID });
+        }
+      }
+      return found;
+    },
     createEmail: (body, key) => createOnce('EMailCollection', body, key),
     findAppointment: (key) => findBy('AppointmentCollection', key),
     createAppointment: (body, key) => createOnce('AppointmentCollection', body, key),

@@ -20,6 +20,8 @@ export interface SidebarC4c {
   /** The human party ID (AccountID, ContactID, CustomerID) of a record picked by ObjectID, if it exists. */
   partyIdOf(kind: 'account' | ContactKind, objectId: string): Promise<string | undefined>;
   findEmail(groupwareItemId: string): Promise<C4cIds | undefined>;
+  /** Many keys at once (a session's batch): the E-Mails carrying them, by key; few requests (OR filters in chunks). */
+  findEmails(groupwareItemIds: string[]): Promise<Map<string, C4cIds>>;
   /** Creates the E-Mail activity; after an unknown outcome it looks the key up before trying again (never twice). */
   createEmail(body: Record<string, unknown>, groupwareItemId: string): Promise<C4cIds>;
   findAppointment(groupwareItemId: string): Promise<C4cIds | undefined>;

@@ -208,6 +208,10 @@ describe.each(modes)('email saving (%s)', (mode) => {
     expect(report.counts).toMatchObject({ saved: 4 });
     // E7: one bulk search for the whole batch, not one per email.
     expect(searchBatches()).toBe(1);
+    // One create per email, plus one GroupwareItemID look-up per batch (here: the inbox's and the sent items').
+    const requests = c4c.control.counters();
+    expect(requests['POST EMailCollection']).toBe(4);
+    expect(requests['GET EMailCollection']).toBe(2);
     for (const m of [...incoming, outgoing]) expect(emailsOf(m.internetMessageId)).toHaveLength(1);
     const [match] = await world.saving.resolveAddresses(world.organizationId, [KATRIN.address]);
     const katrin = match.records.find((r) => r.kind === 'contact')!;
