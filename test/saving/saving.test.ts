@@ -169,9 +169,24 @@ describeEachBackend('saving room', (backend) => {
     await store.emailSaves.claim(orgId, email.internetMessageId, null, 60_000);
     await backend.db().query(`UPDATE email_saves SET claimed_at = now() - interval '1 hour' WHERE internet_message_id = $1`, [email.internetMessageId]);
     const [existing] = c4c.control.seed('EMailCollection', [{ Subject: email.subject, GroupwareItemID: email.internetMessageId }]);
-    const saved = await saving.saveEmail(anna, input(email));
+    // Even when the caller's bulk look-up (made before the crashed claim's create) says "absent": a re-claim looks.
+    const saved = await saving.saveEmail(anna, { ...input(email), absentInC4c: true });
     expect(saved).toMatchObject({ existed: true, ids: { objectId: existing.ObjectID } });
     expect(emailsWithKey(email.internetMessageId)).toHaveLength(1);
+  });
+
+  it('findSaved tells in one request which of many Message-IDs C4C has; a first claim known absent creates without a look-up', async () => {
+    const present = [anEmail(), anEmail()];
+    c4c.control.seed('EMailCollection', present.map((e) => ({ Subject: e.subject, GroupwareItemID: e.internetMessageId })));
+    const absent = Array.from({ length: 20 }, () => anEmail());
+    c4c.control.resetCounters();
+    const found = await saving.findSaved(orgId, [...absent, ...present].map((e) => e.internetMessageId));
+    expect([...found].sort()).toEqual(present.map((e) => e.internetMessageId).sort());
+    expect(c4c.control.counters()['GET EMailCollection']).toBe(1);
+    c4c.control.resetCounters();
+    await saving.saveEmail(anna, { ...input(absent[0]), absentInC4c: true });
+    expect(c4c.control.counters()['GET EMailCollection'] ?? 0).toBe(0);
+    expect(emailsWithKey(absent[0].internetMessageId)).toHaveLength(1);
   });
 
   it('a chosen record that no longer exists fails with LinkedRecordNotFoundError, creates nothing, and a retry works', async () => {
