@@ -87,18 +87,16 @@ export async function cancelAccessCheck(deps: AdminDeps, principal: AdminPrincip
 // ---------------------------------------------------------------------------------------------------------------
 // One user
 
-const GRAPH_RBAC = /RAOP|AccessPolicy|ApplicationAccessPolicy|RBAC/i;
-const EWS_DISABLED = /EWS is (disabled|not allowed|blocked)|EwsEnabled|EwsAllowedAppIDs|ErrorEwsDisabled/i;
+const GRAPH_RBAC = /RBAC for Applications scope|Application Access Policy|RAOP/i;
+const EWS_DISABLED = /EWS is disabled: HTTP 403/;
 
-/** Turns what the mailbox layer said into what an admin acts on, adding the cases the layer leaves generic. */
-function refine(check: AccessCheck, kind: string, address: string): AccessCheck {
-  if (check.ok) return check;
+/** Turns what the mailbox layer said into what an admin acts on, naming the cases the layer words alike. */
+function refine(check: AccessCheck, kind: string): { ok: boolean; problem: AdminAccessProblem; message: string } {
+  if (check.ok || check.problem !== 'impersonation-denied') return check;
   if (kind.startsWith('ews') && EWS_DISABLED.test(check.message)) {
-    return { ok: false, problem: 'consent-missing', message: `EWS is switched off for ${address}'s tenant or user (EwsEnabled / EwsAllowedAppIDs). Allow EWS for this app, or move the organization to Office 365 application access (Microsoft Graph).` };
+    return { ok: false, problem: 'ews-disabled', message: 'EWS is switched off for this tenant or user (Exchange Online: EwsEnabled = False, or this app is not in EwsAllowedAppIDs). Allow EWS for the app, or move the organization to Office 365 application access (Microsoft Graph).' };
   }
-  if (kind === 'graph-app' && GRAPH_RBAC.test(check.message)) {
-    return { ok: false, problem: 'impersonation-denied', message: `The app may not open ${address}: it is outside the app's RBAC for Applications scope (or Application Access Policy). Add the mailbox to the management scope (New-ManagementScope / New-ManagementRoleAssignment -App …) and check again; Test-ServicePrincipalAuthorization shows the effective grant.` };
-  }
+  if (kind === 'graph-app' && GRAPH_RBAC.test(check.message)) return { ...check, problem: 'app-scope-denied' };
   return check;
 }
 
@@ -123,6 +121,15 @@ export async function checkOneMailbox(deps: AdminDeps, organizationId: string, u
   try {
     mailbox = deps.mailboxes.open(user.email, access);
     let check = await mailbox.checkAccess();
+    if (!check.ok && kind.startsWith('ews') && check.problem === 'impersonation-denied') {
+      // checkAccess words every refusal as missing impersonation rights; a bare HTTP 403 (no SOAP fault) is EWS
+      // itself being switched off (EwsEnabled / EwsAllowedAppIDs), which needs a different fix.
+      try {
+        await mailbox.getWellKnownFolder('inbox');
+      } catch (error) {
+        if (error instanceof MailboxError && /HTTP 403/.test(error.message)) check = { ...check, message: `${check.message} (EWS is disabled: HTTP 403)` };
+      }
+    }
     if (check.ok) {
       try {
         await mailbox.getWellKnownFolder('inbox');
@@ -131,11 +138,11 @@ export async function checkOneMailbox(deps: AdminDeps, organizationId: string, u
         check = fromError(error, user.email);
       }
     }
-    check = refine(check, kind, user.email);
-    return { ok: check.ok, problem: check.problem, message: check.message };
+    const refined = refine(check, kind);
+    return { ok: refined.ok, problem: refined.problem, message: refined.message };
   } catch (error) {
-    const check = refine(fromError(error, user.email), kind, user.email);
-    return { ok: check.ok, problem: check.problem, message: check.message };
+    const refined = refine(fromError(error, user.email), kind);
+    return { ok: refined.ok, problem: refined.problem, message: refined.message };
   } finally {
     await mailbox?.close().catch(() => undefined);
   }

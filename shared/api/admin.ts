@@ -200,6 +200,10 @@ export const ACCESS_PROBLEMS = [
   'server-unreachable',
   'throttled',
   'unknown',
+  /** EWS is switched off for the tenant or user (Exchange Online EwsEnabled / EwsAllowedAppIDs): HTTP 403. */
+  'ews-disabled',
+  /** Graph app-only: the mailbox is outside the app's RBAC for Applications scope (or Application Access Policy). */
+  'app-scope-denied',
   /** Per-user access kinds: the user has not entered their credential / consent in the sidebar yet. */
   'no-user-credential',
   /** The organization has no mailbox access configured. */

@@ -20,6 +20,11 @@ export const faultKindSchema = z.enum([
   'drop',
   /** EWS: SOAP fault ErrorInternalServerError (HTTP 500). Graph: 503. */
   'server-error',
+  /**
+   * EWS only: HTTP 403 without a SOAP body, as Exchange Online answers once EWS is switched off for the tenant or
+   * user (EwsEnabled = False, or the app is not in EwsAllowedAppIDs). Graph requests ignore this rule kind.
+   */
+  'ews-disabled',
 ]);
 export type FaultKind = z.infer<typeof faultKindSchema>;
 

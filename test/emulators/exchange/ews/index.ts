@@ -59,6 +59,9 @@ function answerFault(rule: FaultRule, operation: string, res: Response): boolean
     case 'server-error':
       sendXml(res, 500, fault('ErrorInternalServerError', 'An internal server error occurred. The operation failed.'));
       return true;
+    case 'ews-disabled':
+      res.status(403).type('text/plain').send('Forbidden: EWS is disabled for this organization or user.');
+      return true;
     case 'invalid-cursor':
       if (operation !== 'SyncFolderItems' && operation !== 'SyncFolderHierarchy') return false;
       {

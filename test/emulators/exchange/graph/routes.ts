@@ -128,6 +128,9 @@ function faultReply(rule: FaultRule, isDelta: boolean): Reply {
       return errorReply(503, 'ServiceUnavailable', 'The service is temporarily unavailable.');
     case 'drop':
       throw new DropConnection('fault rule: drop');
+    case 'ews-disabled':
+      // An EWS switch; a rule without `protocol: 'ews'` reaching Graph is a test mistake worth seeing.
+      return errorReply(400, 'ErrorInvalidRequest', "The fault kind 'ews-disabled' applies to EWS only.");
   }
 }
 
