@@ -20,7 +20,7 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowUpload20Regular, DocumentArrowUp20Regular } from '@fluentui/react-icons';
+import { ArrowUpload20Regular, ArrowUpload32Regular } from '@fluentui/react-icons';
 import { ADMIN_LIMITS, CSV_COLUMNS, type CsvImport, type Organization } from '../../../shared/api/admin';
 import { useAdmin } from '../AdminApp';
 import { ErrorBanner, formatBytes, StatusBadge, useAnnounce, useCommonStyles } from '../common';
@@ -39,7 +39,7 @@ const useStyles = makeStyles({
     color: tokens.colorNeutralForeground2,
   },
   dropActive: { border: `${tokens.strokeWidthThick} dashed ${tokens.colorBrandStroke1}`, backgroundColor: tokens.colorBrandBackground2 },
-  icon: { fontSize: '32px', color: tokens.colorBrandForeground1 },
+  icon: { color: tokens.colorBrandForeground1 },
   example: {
     fontFamily: tokens.fontFamilyMonospace,
     fontSize: tokens.fontSizeBase200,
@@ -54,7 +54,7 @@ const useStyles = makeStyles({
 const EXAMPLE = `Full name;C4C login;C4C user ID;Mailbox login;Mailbox email address
 Anna Berger;ABERGER;8000000011;CONTOSO\\aberger;anna.berger@contoso.example`;
 
-const columnLabel = (column: string | undefined): string => (column === undefined ? '—' : (CSV_COLUMNS[column as keyof typeof CSV_COLUMNS]?.[0] ?? column));
+const columnLabel = (column: string | undefined): string => (column === undefined ? '—' : (strings.csvColumns[column] ?? CSV_COLUMNS[column as keyof typeof CSV_COLUMNS]?.[0] ?? column));
 
 export function CsvImportScreen({ org }: { org: Organization }): ReactNode {
   const styles = useCommonStyles();
@@ -138,7 +138,7 @@ export function CsvImportScreen({ org }: { org: Organization }): ReactNode {
         onDrop={onDrop}
         data-testid="drop-zone"
       >
-        <DocumentArrowUp20Regular className={own.icon} aria-hidden />
+        <ArrowUpload32Regular className={own.icon} aria-hidden />
         <Text>{strings.importDrop}</Text>
         <Button onClick={() => input.current?.click()} disabled={busy}>
           {strings.importChoose}
@@ -200,7 +200,7 @@ function ImportReport({ report }: { report: CsvImport }): ReactNode {
         <StatusBadge outcome={report.rejected === 0 ? 'ok' : 'warning'}>{strings.importSummary(report)}</StatusBadge>
       </div>
       {report.c4cCheck.status !== 'checked' && report.c4cCheck.message !== null && (
-        <MessageBar intent="warning">
+        <MessageBar intent={report.c4cCheck.status === 'failed' ? 'warning' : 'info'}>
           <MessageBarBody>{strings.importC4cSkipped(report.c4cCheck.message)}</MessageBarBody>
         </MessageBar>
       )}
@@ -226,7 +226,7 @@ function ImportReport({ report }: { report: CsvImport }): ReactNode {
                     <TableCell>{row.line}</TableCell>
                     <TableCell>{columnLabel(row.column)}</TableCell>
                     <TableCell>
-                      <StatusBadge outcome="failed">{row.problem}</StatusBadge> {row.message}
+                      <StatusBadge outcome="failed">{strings.csvProblems[row.problem] ?? row.problem}</StatusBadge> {row.message}
                     </TableCell>
                   </TableRow>
                 ))}
