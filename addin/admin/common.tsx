@@ -46,7 +46,19 @@ export const useCommonStyles = makeStyles({
   tableWrap: { overflowX: 'auto' },
   visuallyHidden: { position: 'absolute', width: '1px', height: '1px', overflow: 'hidden', clip: 'rect(0 0 0 0)', whiteSpace: 'nowrap' },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', flexWrap: 'wrap' },
+  /** Long addresses and messages wrap inside their column instead of running into the next one. */
+  table: { '& td': { overflowWrap: 'anywhere' } },
 });
+
+const useBadgeStyles = makeStyles({
+  // Fluent badges have a fixed height; a long label ("Exchange impersonation (EWS)") wraps inside the badge instead.
+  badge: { height: 'auto', minHeight: '20px', paddingTop: '1px', paddingBottom: '1px', whiteSpace: 'normal', textAlign: 'start' },
+});
+
+/** The actor of an audit entry or run without its tenant / object ids (kept for the tooltip). */
+export function actorName(actor: string): string {
+  return actor.replace(/\s*\([0-9a-f-]+\/[0-9a-f-]+\)\s*$/i, '');
+}
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -149,8 +161,9 @@ export function StatusBadge({ outcome, children, testId }: { outcome: Outcome; c
         : outcome === 'warning'
           ? { color: 'warning' as const, icon: <Warning16Filled /> }
           : { color: 'informative' as const, icon: <Circle16Regular /> };
+  const styles = useBadgeStyles();
   return (
-    <Badge appearance="tint" shape="rounded" color={props.color} icon={props.icon} data-testid={testId} data-outcome={outcome}>
+    <Badge appearance="tint" shape="rounded" color={props.color} icon={props.icon} className={styles.badge} data-testid={testId} data-outcome={outcome}>
       {children}
     </Badge>
   );

@@ -250,7 +250,7 @@ export const strings = {
   auditHeading: 'Audit log',
   auditEmpty: 'No entries match.',
   auditAction: 'Action',
-  auditActionHint: 'Exact action or a prefix such as user.',
+  auditActionHint: 'e.g. users. or mailbox-access.updated',
   auditActor: 'Who',
   auditFrom: 'From',
   auditTo: 'To',

@@ -97,7 +97,7 @@ export function ActivateScreen({ org }: { org: Organization }): ReactNode {
       ) : (
         <>
           <div className={styles.tableWrap}>
-            <Table size="small" aria-label={strings.activateChoose} data-testid="activate-users">
+            <Table className={styles.table} size="small" aria-label={strings.activateChoose} data-testid="activate-users">
               <TableHeader>
                 <TableRow>
                   <TableHeaderCell style={{ width: '44px' }}>
@@ -157,7 +157,7 @@ function ActivationResult({ result }: { result: ActivationResponse }): ReactNode
           <h3 id="not-activated-heading" className={styles.subheading}>
             {strings.notActivatedHeading}
           </h3>
-          <Table size="small" aria-labelledby="not-activated-heading" data-testid="not-activated">
+          <Table className={styles.table} size="small" aria-labelledby="not-activated-heading" data-testid="not-activated">
             <TableHeader>
               <TableRow>
                 <TableHeaderCell>{strings.columns.name}</TableHeaderCell>
@@ -184,7 +184,7 @@ function ActivationResult({ result }: { result: ActivationResponse }): ReactNode
           <h3 id="activated-heading" className={styles.subheading}>
             {strings.activatedHeading}
           </h3>
-          <Table size="small" aria-labelledby="activated-heading" data-testid="activated">
+          <Table className={styles.table} size="small" aria-labelledby="activated-heading" data-testid="activated">
             <TableBody>
               {result.activated.map((row) => (
                 <TableRow key={row.userId} data-testid="activated-row" data-email={row.email}>

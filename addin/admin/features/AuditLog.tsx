@@ -7,7 +7,7 @@ import { Button, Field, Input, Table, TableBody, TableCell, TableHeader, TableHe
 import { Filter20Regular } from '@fluentui/react-icons';
 import type { AuditEntry, AuditQuery, Organization } from '../../../shared/api/admin';
 import { useAdmin } from '../AdminApp';
-import { EmptyState, ErrorBanner, Loading, useCommonStyles, useLoad } from '../common';
+import { actorName, EmptyState, ErrorBanner, Loading, useCommonStyles, useLoad } from '../common';
 import { formatDateTime, strings } from '../strings';
 
 const useStyles = makeStyles({
@@ -62,23 +62,21 @@ export function AuditLogScreen({ org }: { org: Organization }): ReactNode {
         {strings.auditHeading}
       </h2>
       <form className={styles.toolbar} onSubmit={apply} data-testid="audit-filters">
-        <Field label={strings.auditAction} hint={strings.auditActionHint}>
-          <Input value={draft.action} onChange={(_e, d) => setDraft((f) => ({ ...f, action: d.value }))} data-testid="audit-action" />
+        <Field label={strings.auditAction}>
+          <Input value={draft.action} placeholder={strings.auditActionHint} onChange={(_e, d) => setDraft((f) => ({ ...f, action: d.value }))} data-testid="audit-action" />
         </Field>
-        <Field label={strings.auditActor} hint=" ">
+        <Field label={strings.auditActor}>
           <Input value={draft.actor} onChange={(_e, d) => setDraft((f) => ({ ...f, actor: d.value }))} data-testid="audit-actor" />
         </Field>
-        <Field label={strings.auditFrom} hint=" ">
+        <Field label={strings.auditFrom}>
           <Input type="datetime-local" value={draft.from} onChange={(_e, d) => setDraft((f) => ({ ...f, from: d.value }))} />
         </Field>
-        <Field label={strings.auditTo} hint=" ">
+        <Field label={strings.auditTo}>
           <Input type="datetime-local" value={draft.to} onChange={(_e, d) => setDraft((f) => ({ ...f, to: d.value }))} />
         </Field>
-        <Field hint=" ">
-          <Button type="submit" icon={<Filter20Regular />} data-testid="audit-apply">
-            {strings.auditApply}
-          </Button>
-        </Field>
+        <Button type="submit" icon={<Filter20Regular />} data-testid="audit-apply">
+          {strings.auditApply}
+        </Button>
       </form>
       {first.error !== undefined && <ErrorBanner error={first.error} onRetry={first.reload} />}
       {first.data === undefined ? (
@@ -87,7 +85,7 @@ export function AuditLogScreen({ org }: { org: Organization }): ReactNode {
         <EmptyState testId="audit-empty">{strings.auditEmpty}</EmptyState>
       ) : (
         <div className={styles.tableWrap}>
-          <Table size="small" aria-labelledby="audit-heading" data-testid="audit-table">
+          <Table className={styles.table} size="small" aria-labelledby="audit-heading" data-testid="audit-table">
             <TableHeader>
               <TableRow>
                 <TableHeaderCell style={{ width: '170px' }}>{strings.auditWhen}</TableHeaderCell>
@@ -103,7 +101,9 @@ export function AuditLogScreen({ org }: { org: Organization }): ReactNode {
                     <time dateTime={entry.at}>{formatDateTime(entry.at)}</time>
                   </TableCell>
                   <TableCell>
-                    <Text size={200}>{entry.actor}</Text>
+                    <Text size={200} title={entry.actor}>
+                      {actorName(entry.actor)}
+                    </Text>
                   </TableCell>
                   <TableCell>
                     <span className={own.action}>{entry.action}</span>

@@ -21,7 +21,7 @@ import {
 import { DismissCircle20Regular, ShieldCheckmark20Regular } from '@fluentui/react-icons';
 import type { AccessCheckResult, AccessCheckRun, Organization } from '../../../shared/api/admin';
 import { useAdmin } from '../AdminApp';
-import { EmptyState, ErrorBanner, Loading, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
+import { actorName, EmptyState, ErrorBanner, Loading, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
 import { AdminApiError, isAbortError } from '../http';
 import { formatDateTime, strings } from '../strings';
 
@@ -162,7 +162,7 @@ export function CheckAccessScreen({ org }: { org: Organization }): ReactNode {
               {strings.checkStatus[run.status]}
             </StatusBadge>
             <Text data-testid="check-counts">{strings.checkCounts(run.passed, run.failed)}</Text>
-            <Text className={styles.muted}>{strings.checkLastRun(formatDateTime(run.createdAt), run.startedBy)}</Text>
+            <Text className={styles.muted}>{strings.checkLastRun(formatDateTime(run.createdAt), actorName(run.startedBy))}</Text>
           </div>
           <Field validationMessage={strings.checkProgress(run.checked, run.total)} validationState="none">
             <ProgressBar value={run.total === 0 ? (running ? undefined : 1) : run.checked / run.total} data-testid="check-progress" />
@@ -176,12 +176,12 @@ export function CheckAccessScreen({ org }: { org: Organization }): ReactNode {
             </Tab>
           </TabList>
           <div className={styles.tableWrap}>
-            <Table size="small" aria-label={strings.checkHeading} data-testid="check-results">
+            <Table className={styles.table} size="small" aria-label={strings.checkHeading} data-testid="check-results">
               <TableHeader>
                 <TableRow>
-                  <TableHeaderCell style={{ width: '22%' }}>{strings.columns.name}</TableHeaderCell>
-                  <TableHeaderCell style={{ width: '26%' }}>{strings.columns.email}</TableHeaderCell>
-                  <TableHeaderCell style={{ width: '16%' }}>{strings.columns.access}</TableHeaderCell>
+                  <TableHeaderCell style={{ width: '18%' }}>{strings.columns.name}</TableHeaderCell>
+                  <TableHeaderCell style={{ width: '24%' }}>{strings.columns.email}</TableHeaderCell>
+                  <TableHeaderCell style={{ width: '18%' }}>{strings.columns.access}</TableHeaderCell>
                   <TableHeaderCell>{strings.reason}</TableHeaderCell>
                 </TableRow>
               </TableHeader>

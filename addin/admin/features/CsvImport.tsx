@@ -212,7 +212,7 @@ function ImportReport({ report }: { report: CsvImport }): ReactNode {
             {strings.importReportHeading(errors.length)}
           </h3>
           <div className={styles.tableWrap}>
-            <Table aria-labelledby="report-heading" size="small" data-testid="import-errors">
+            <Table className={styles.table} aria-labelledby="report-heading" size="small" data-testid="import-errors">
               <TableHeader>
                 <TableRow>
                   <TableHeaderCell style={{ width: '80px' }}>{strings.importLine}</TableHeaderCell>

@@ -51,7 +51,7 @@ export function OrganizationsScreen(): ReactNode {
         <EmptyState testId="organizations-empty">{strings.organizationsEmpty}</EmptyState>
       ) : (
         <div className={styles.tableWrap}>
-          <Table aria-labelledby="orgs-heading" data-testid="organizations-table">
+          <Table className={styles.table} aria-labelledby="orgs-heading" data-testid="organizations-table">
             <TableHeader>
               <TableRow>
                 <TableHeaderCell>{strings.organizationName}</TableHeaderCell>

@@ -109,7 +109,7 @@ export function UsersScreen({ org }: { org: Organization }): ReactNode {
         list.data !== undefined && (
           <>
             <div className={styles.tableWrap}>
-              <Table aria-labelledby="users-heading" aria-busy={list.loading} data-testid="users-table" size="small">
+              <Table className={styles.table} aria-labelledby="users-heading" aria-busy={list.loading} data-testid="users-table" size="small">
                 <TableHeader>
                   <TableRow>
                     <TableHeaderCell>{strings.columns.name}</TableHeaderCell>
