@@ -77,7 +77,7 @@ export const strings = {
   deleteSecretUsers: (n: number) => `${n} user ${n === 1 ? 'credential' : 'credentials'}`,
   deleteSync: (mailboxes: number, enabled: number) => `sync state of ${mailboxes} ${mailboxes === 1 ? 'mailbox' : 'mailboxes'} (${enabled} enabled)`,
   deleteRuns: (n: number) => `${n} access check ${n === 1 ? 'run' : 'runs'}`,
-  deleteAudit: (n: number) => `${n} audit ${n === 1 ? 'entry' : 'entries'} stay readable for operators`,
+  deleteAudit: (n: number) => `${n} audit ${n === 1 ? 'entry stays' : 'entries stay'} readable for operators`,
   deleteConfirmLabel: (slug: string) => `Type ${slug} to confirm`,
   deleteConfirm: 'Delete',
   deleted: (name: string) => `${name} was deleted.`,

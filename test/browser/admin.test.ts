@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_EWS_SERVICE_ACCOUNT, DEMO_USERS } from '../emulators/demo-identities';
 import { ensureAddinBuilt } from '../helpers/addin-build';
 import { startSandboxRelay, type SandboxRelay } from '../helpers/sandbox-relay';
-import { forgetOpenPages, launchChromium, screenshot, screenshotOpenPages } from './helpers';
+import { forgetOpenPages, launchChromium, screenshot as takeScreenshot, screenshotOpenPages } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -48,6 +48,12 @@ async function openConsole(colorScheme: 'light' | 'dark' = 'light'): Promise<{ p
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${env.url}/admin`);
   return { page, errors };
+}
+
+/** Screenshots once Fluent's transitions (dialog fade-in, theme colours) have finished: what a person then sees. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await takeScreenshot(page, name);
 }
 
 async function signIn(page: Page, name = ADMIN.displayName): Promise<void> {
@@ -224,6 +230,39 @@ it('follows the system dark preference and deletes an organization after naming 
   await dialog.getByTestId('delete-submit').click();
   await page.getByTestId('organizations-table').waitFor();
   await expect(page.locator('[data-testid="organization-row"][data-slug="short-lived"]').count()).resolves.toBe(0);
+  await page.close();
+});
+
+it('shows the relay\'s field errors next to their fields and the C4C test verdict word for word', async () => {
+  const { page, errors } = await openConsole();
+  await signIn(page);
+  await page.getByTestId('organizations-table').getByRole('link', { name: 'Contoso Sandbox' }).click();
+  await page.getByTestId('users-table').waitFor();
+
+  // A mailbox address another user already has: the relay's 409 names the field.
+  await page.getByTestId('add-user').click();
+  await page.getByTestId('user-name').fill('Anna Again');
+  await page.getByTestId('user-email').fill(ADMIN.email);
+  await page.getByTestId('user-save').click();
+  const form = page.getByTestId('user-form');
+  await form.getByTestId('error-banner').waitFor();
+  await expect(form.getByRole('textbox', { name: /Mailbox address/ }).getAttribute('aria-invalid')).resolves.toBe('true');
+  await screenshot(page, 'admin-15-user-conflict');
+  await form.getByRole('button', { name: 'Cancel' }).click();
+
+  // The stored connection works; a wrong password gets the exact verdict.
+  await page.getByTestId('nav-c4c').click();
+  await page.getByTestId('c4c-password-set').waitFor();
+  await page.getByTestId('c4c-test').click();
+  await page.locator('[data-testid="c4c-verdict"][data-ok="true"]').waitFor();
+  await page.getByTestId('c4c-password-set').getByRole('button', { name: 'Replace' }).click();
+  await page.getByTestId('c4c-password').fill('wrong-password');
+  await page.getByTestId('c4c-test').click();
+  const verdict = page.locator('[data-testid="c4c-verdict"][data-ok="false"]');
+  await verdict.waitFor();
+  await expect(verdict.getAttribute('data-problem')).resolves.toBe('unauthorized');
+  await screenshot(page, 'admin-16-c4c-unauthorized');
+  expect(errors).toEqual([]);
   await page.close();
 });
 
