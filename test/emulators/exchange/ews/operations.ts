@@ -9,6 +9,7 @@ import { ExchangeStore, StoreError, type OccurrenceChanges, type StoredEvent, ty
 import { newICalUid } from '../user-actions';
 import { categoryListXml, configurationItemId, contentChangeKey, parseCategoryList } from './categories';
 import { findItemsIndexed } from './find-items';
+import { ResolveNames } from './resolve-names';
 import { folderIdOnlyXml, folderIdRefs, folderXml, KIND_OF_FOLDER_ELEMENT, readFolderShape, resolveFolderRef } from './folders';
 import { applyFields, attachmentXml, checkShapeFields, deleteField, extendedKeyOf, itemIdOnlyXml, itemXml, KIND_OF_ELEMENT, readExtendedFieldRef, readItemFields, readItemShape, type ItemFields } from './items';
 import { errorMessage, success } from './soap';
@@ -506,4 +507,5 @@ export const OPERATIONS: Record<string, Operation> = {
   GetUserConfiguration,
   CreateUserConfiguration,
   UpdateUserConfiguration,
+  ResolveNames,
 };

@@ -22,6 +22,7 @@ import {
 } from './serialize';
 import { GraphEmulatorState } from './state';
 import { queryMessages } from './message-filter';
+import { resolveUser } from '../directory';
 
 export interface TokenInfo {
   tenantId: string;
@@ -312,7 +313,11 @@ export class GraphHandler {
     if (m[1].toLowerCase() === 'me') {
       if (req.caller.kind !== 'user' || !req.caller.owner) throw new GraphHttpError(400, 'BadRequest', '/me request is only valid with delegated authentication flow.');
       address = req.caller.owner;
-    } else address = decodeURIComponent(m[2]).toLowerCase();
+    } else {
+      // `/users/{id | userPrincipalName}`: an unknown name is kept so the answer below names what was asked for.
+      const segment = decodeURIComponent(m[2]);
+      address = resolveUser(this.store, segment) ?? segment.toLowerCase();
+    }
     const segments = (m[3] ?? '').split('/').filter(Boolean).map((s) => decodeURIComponent(s));
 
     if (!this.store.hasMailbox(address)) throw new GraphHttpError(404, 'ErrorInvalidUser', `The requested user '${address}' is invalid.`);
@@ -586,6 +591,12 @@ class MailboxResources {
     }
 
     // messages
+    if (is('messages') && method === 'GET') {
+      // Every message of the mailbox, whatever its folder (Graph `user-list-messages`: /users/{id}/messages).
+      const items = this.store.listFolders(this.address).filter((f) => f.kind === 'mail').flatMap((f) => this.store.listItems(this.address, f.id));
+      const o = this.serializeOptions({ select: undefined });
+      return this.collection('messages', queryMessages(items, this.req.query).map((m) => this.itemJson(m, o)), '/messages');
+    }
     if (is('messages', '*') && method === 'GET') return this.entity(this.select ? `messages(${this.select.join(',')})` : 'messages', this.itemJson(this.item(s[1], 'message')));
     if (is('messages', '*') && method === 'PATCH') return this.patchMessage(s[1]);
     if (is('messages', '*') && method === 'DELETE') return this.deleteItem(this.item(s[1], 'message'), 'soft');

@@ -10,6 +10,7 @@ import { startExchangeEmulator, type ExchangeEmulator } from '../index';
 import { buildAuthorizationUrl, redeemAuthorizationCode, type GraphMailboxOptions } from '../../../../relay/mailbox/graph';
 import type { MailboxAccess } from '../../../../relay/mailbox/types';
 import { GraphEmulatorState } from './state';
+import { directoryObjectId } from '../directory';
 
 export const TESTBED_TENANT = '5b0e3f4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b';
 export const FULL_APP_ROLES = ['Mail.ReadWrite', 'Calendars.ReadWrite', 'Contacts.ReadWrite', 'Tasks.ReadWrite.All', 'MailboxSettings.ReadWrite', 'User.Read.All'];
@@ -43,7 +44,8 @@ export async function startGraphTestbed(init: { appRoles?: string[]; seedDemo?: 
   const addMailbox = (address: string, displayName = address.split('@')[0]): string => {
     const key = address.toLowerCase();
     if (!users.has(key)) {
-      const oid = randomUUID();
+      // The Exchange side knows the user by the same object id (`/users/{id}`).
+      const oid = directoryObjectId(exchange.store, key);
       entra.control.addUser({ tenantId: TESTBED_TENANT, oid, upn: key, name: displayName });
       users.set(key, oid);
     }
