@@ -196,6 +196,16 @@ export const strings = {
   testConnection: 'Test connection',
   testing: 'Testing…',
   testPassed: (employees: number | null) => `Connection works${employees === null ? '' : `: ${employees} employees read`}.`,
+  c4cProblems: {
+    dns: 'Host name not found',
+    connect: 'Cannot connect',
+    tls: 'TLS / certificate problem',
+    timeout: 'No answer in time',
+    unauthorized: 'Wrong user name or password',
+    forbidden: 'Not authorized',
+    'not-odata': 'Not a C4C OData service',
+    'http-error': 'HTTP error',
+  } as Record<string, string>,
   testSteps: { dns: 'DNS', connect: 'Connect', tls: 'TLS', csrf: 'CSRF token', metadata: '$metadata', employees: 'Employees' } as Record<string, string>,
 
   // Access check

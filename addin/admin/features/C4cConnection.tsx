@@ -124,7 +124,7 @@ function C4cForm({ org, current, onSaved }: { org: Organization; current: C4cCon
       {verdict !== null && (
         <MessageBar intent={verdict.ok ? 'success' : 'error'} data-testid="c4c-verdict" data-ok={verdict.ok} data-problem={verdict.problem ?? ''}>
           <MessageBarBody>
-            <MessageBarTitle>{verdict.ok ? strings.testPassed(verdict.employeesSampled) : verdict.problem}</MessageBarTitle>
+            <MessageBarTitle>{verdict.ok ? strings.testPassed(verdict.employeesSampled) : (strings.c4cProblems[verdict.problem ?? ''] ?? verdict.problem)}</MessageBarTitle>
             {verdict.message}
             <div className={styles.row} style={{ marginTop: 8 }}>
               {verdict.steps.map((step) => (
