@@ -17,6 +17,8 @@ const sections: Section[] = [
   { title: 'Sidebar: bundle size, first records, relay overhead per save', module: './sidebar', exportName: 'benchSidebar' },
   { title: 'Mailbox changes over EWS', module: './mailbox-ews', exportName: 'benchEws' },
   { title: 'Mailbox changes over Graph', module: './mailbox-graph', exportName: 'benchGraph' },
+  { title: 'Sync engine: idle sessions, throughput of one relay process, C4C requests per saved email, naive baseline', module: './sync', exportName: 'benchSync' },
+  { title: 'Admin: CSV import of 10,000 rows, access check of 1,000 users', module: './admin', exportName: 'benchAdmin' },
 ];
 
 async function main(): Promise<void> {
