@@ -32,8 +32,9 @@ function stop(signal) {
     }
     return;
   }
-  // A second request (Ctrl-C pressed again) no longer waits for open requests to finish.
-  current.kill(signals === 1 ? signal : 'SIGKILL');
+  // Passed on once: a Ctrl-C reaches this process twice (from the terminal and forwarded by npm) and the relay too;
+  // the relay bounds its own stop (SHUTDOWN_TIMEOUT_MS).
+  if (signals === 1) current.kill(signal);
 }
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
