@@ -71,6 +71,9 @@ export class ExchangeControl {
   /** Highest number of EWS requests in flight at once per authenticated account (EWSMaxConcurrency is 27). */
   readonly maxConcurrentPerAccount = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
+  /** EWS requests in flight on this server, all accounts together; the peak is kept until resetCounters. */
+  private serverInFlight = 0;
+  private serverPeakInFlight = 0;
 
   constructor(readonly store: ExchangeStore) {
     this.user = new MailboxUserActions(store);
@@ -139,6 +142,12 @@ export class ExchangeControl {
     this.missingAnchorMailbox = 0;
     this.wrongAnchorMailbox = 0;
     this.maxConcurrentPerAccount.clear();
+    this.serverPeakInFlight = this.serverInFlight;
+  }
+
+  /** Most EWS requests this server handled at once since the last resetCounters (one emulator = one server). */
+  peakInFlight(): number {
+    return this.serverPeakInFlight;
   }
 
   /** Tracks concurrency per account; call `end` when the response is sent. */
@@ -147,7 +156,15 @@ export class ExchangeControl {
     const now = (this.inFlight.get(key) ?? 0) + 1;
     this.inFlight.set(key, now);
     this.maxConcurrentPerAccount.set(key, Math.max(now, this.maxConcurrentPerAccount.get(key) ?? 0));
-    return () => this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
+    this.serverInFlight += 1;
+    this.serverPeakInFlight = Math.max(this.serverPeakInFlight, this.serverInFlight);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.serverInFlight -= 1;
+      this.inFlight.set(key, (this.inFlight.get(key) ?? 1) - 1);
+    };
   }
 
   invalidateCursors(mailbox: string): void {
