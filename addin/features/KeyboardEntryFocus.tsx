@@ -1,12 +1,14 @@
 /**
  * Shows the focus ring on the first control a keyboard user reaches when tabbing INTO the task pane (issue 7.12).
  *
- * Why it was missing: Fluent draws focus rings only on elements marked `data-fui-focus-visible`, which its keyborg
+ * Why it can be missing: Fluent draws focus rings only on elements marked `data-fui-focus-visible`, which its keyborg
  * library sets while it believes the user navigates by keyboard. Keyborg learns that from a Tab keydown in this
- * window, or from a focus move between two elements of this document. Tabbing into the pane does neither: the Tab
- * keydown happens in Outlook's document (the pane is an iframe) and the focus event that reaches the pane has no
- * `relatedTarget` (focus came from another document), so keyborg ignores it; the second Tab, pressed inside the pane,
- * switches it on, hence "the second time it does".
+ * window, or from a focus move between two elements of this document (a focusin with a `relatedTarget`). Tabbing
+ * INTO the pane gives neither: the Tab keydown happens in Outlook's document (the pane is an iframe) and the focus
+ * that reaches the pane comes from another document, so its `relatedTarget` is null and keyborg ignores it; the next
+ * Tab, pressed inside the pane, switches it on. Tabster (Fluent 9.74) often hides this: when the focus lands on one of
+ * its invisible "dummy" inputs first, it moves it on to the control, and that second move has a `relatedTarget`.
+ * Where the focus lands on a control directly, nothing does.
  *
  * The fix fills exactly that gap: focus that arrives from outside this document, not by a script's `focus()` and
  * not right after a pointer press inside the pane, can only have come from the keyboard (Tab / Shift+Tab, F6), so

@@ -28,8 +28,11 @@ const useStyles = makeStyles({
     padding: 0,
     border: 'none',
     minWidth: 0,
+    paddingTop: tokens.spacingVerticalS,
   },
   legend: { padding: 0, marginBottom: tokens.spacingVerticalXS },
+  // Below the screen's own heading in the outline, so a step smaller.
+  subheading: { margin: 0, fontSize: tokens.fontSizeBase300, lineHeight: tokens.lineHeightBase300, fontWeight: tokens.fontWeightSemibold, color: tokens.colorNeutralForeground1 },
   setting: { display: 'flex', flexDirection: 'column', minWidth: 0 },
   // The hint sits under the label text, not under the switch's track.
   hint: { color: tokens.colorNeutralForeground3, paddingInlineStart: `calc(40px + ${tokens.spacingHorizontalS} * 2)`, marginTop: `calc(-1 * ${tokens.spacingVerticalXS})` },
@@ -182,16 +185,16 @@ function SettingsForm({ data, client, timeZone, replace }: SettingsFormProps): R
       {failure !== null && serverEntryError === undefined && <ErrorBar title={s.settingSaveFailed} error={failure} testId="settings-save-error" />}
 
       <fieldset className={styles.group}>
-        <legend className={mergeClasses(common.heading, styles.legend)}>{s.autoSaveHeading}</legend>
+        <legend className={mergeClasses(styles.subheading, styles.legend)}>{s.autoSaveHeading}</legend>
         {AUTO_SAVE.map(switchRow)}
       </fieldset>
       <fieldset className={styles.group}>
-        <legend className={mergeClasses(common.heading, styles.legend)}>{s.mirrorHeading}</legend>
+        <legend className={mergeClasses(styles.subheading, styles.legend)}>{s.mirrorHeading}</legend>
         {MIRROR.map(switchRow)}
       </fieldset>
 
       <section className={styles.group} aria-labelledby={`${inputId}-blocklist`} data-testid="blocklist">
-        <h3 id={`${inputId}-blocklist`} className={common.heading}>{s.blocklistHeading}</h3>
+        <h3 id={`${inputId}-blocklist`} className={styles.subheading}>{s.blocklistHeading}</h3>
         <Caption1 className={common.muted}>{s.blocklistHint}</Caption1>
         <form onSubmit={(e) => void addEntry(e)} noValidate>
           <Field
@@ -237,7 +240,7 @@ function SettingsForm({ data, client, timeZone, replace }: SettingsFormProps): R
       </section>
 
       <section className={styles.group} aria-labelledby={`${inputId}-org`} data-testid="org-blocklist">
-        <h3 id={`${inputId}-org`} className={common.heading}>{s.orgBlocklistHeading}</h3>
+        <h3 id={`${inputId}-org`} className={styles.subheading}>{s.orgBlocklistHeading}</h3>
         <Caption1 className={common.muted}>{s.orgBlocklistHint}</Caption1>
         {data.organizationBlocklist.length === 0 ? (
           <Text className={common.muted}>{s.orgBlocklistEmpty}</Text>

@@ -52,12 +52,14 @@ const useStyles = makeStyles({
     height: '8px',
     borderRadius: tokens.borderRadiusSmall,
     overflow: 'hidden',
-    backgroundColor: tokens.colorNeutralBackground4,
+    // A stroke colour, not a background: the darker backgrounds of the dark theme would draw a black bar.
+    backgroundColor: tokens.colorNeutralStroke3,
   },
+  subheading: { margin: 0, fontSize: tokens.fontSizeBase300, lineHeight: tokens.lineHeightBase300, fontWeight: tokens.fontWeightSemibold, color: tokens.colorNeutralForeground1 },
   saved: { backgroundColor: tokens.colorPaletteGreenBackground3 },
   failed: { backgroundColor: tokens.colorPaletteRedBackground3 },
   other: { backgroundColor: tokens.colorNeutralStrokeAccessible },
-  legend: { display: 'flex', gap: tokens.spacingHorizontalM, flexWrap: 'wrap', color: tokens.colorNeutralForeground3 },
+  legend: { display: 'flex', columnGap: tokens.spacingHorizontalM, rowGap: tokens.spacingVerticalXXS, flexWrap: 'wrap', color: tokens.colorNeutralForeground3 },
   swatch: { display: 'inline-block', width: '8px', height: '8px', borderRadius: tokens.borderRadiusSmall, marginInlineEnd: tokens.spacingHorizontalXS },
   itemError: {
     display: 'flex',
@@ -236,7 +238,8 @@ function StatusView({ status, client, timeZone, replace }: StatusViewProps): Rea
       <dl className={styles.facts} data-testid="sync-facts">
         <dt className={styles.factName}>{s.lastSession}</dt>
         <dd className={styles.factValue} data-testid="last-session">{formatSyncTime(status.lastSessionAt, timeZone) || s.never}</dd>
-        {status.lastSuccessAt !== undefined && status.lastSuccessAt !== status.lastSessionAt && (
+        {/* Worth a line only when the last session was not a success. */}
+        {status.lastSuccessAt !== undefined && status.recentRuns[0] !== undefined && status.recentRuns[0].outcome === 'failed' && (
           <>
             <dt className={styles.factName}>{s.lastSuccess}</dt>
             <dd className={styles.factValue}>{formatSyncTime(status.lastSuccessAt, timeZone)}</dd>
@@ -309,7 +312,7 @@ function countsOf(run: SyncRun): { saved: number; failed: number; other: number 
 
 function runSummary(run: SyncRun): string {
   const { saved, failed, other } = countsOf(run);
-  if (saved + failed + other === 0) return s.runNothing;
+  if (saved + failed + other === 0) return run.outcome === 'running' ? s.runInProgress : s.runNothing;
   return s.runCounts(saved, failed, other);
 }
 
@@ -322,7 +325,7 @@ function RecentRuns({ runs, timeZone }: { runs: SyncRun[]; timeZone?: string }):
   }));
   return (
     <section className={common.section} aria-labelledby="recent-runs-heading" data-testid="recent-runs">
-      <h3 id="recent-runs-heading" className={common.heading}>{s.recentRunsHeading}</h3>
+      <h3 id="recent-runs-heading" className={styles.subheading}>{s.recentRunsHeading}</h3>
       {runs.length === 0 ? (
         <Text className={common.muted}>{s.noRuns}</Text>
       ) : (
@@ -366,7 +369,7 @@ function ItemErrors({ status, timeZone }: { status: SyncStatusData; timeZone?: s
   const common = useCommonStyles();
   return (
     <section className={common.section} aria-labelledby="item-errors-heading" data-testid="item-errors">
-      <h3 id="item-errors-heading" className={common.heading}>{s.itemErrorsHeading}</h3>
+      <h3 id="item-errors-heading" className={styles.subheading}>{s.itemErrorsHeading}</h3>
       {status.itemErrors.length === 0 ? (
         <Text className={common.muted}>{s.noItemErrors}</Text>
       ) : (

@@ -145,7 +145,7 @@ export const syncStrings = {
   blocklistHeading: 'My blocklist',
   blocklistHint: 'Emails from or to these addresses and domains are never saved automatically. A domain covers its subdomains.',
   blocklistAddLabel: 'Address or domain to block',
-  blocklistPlaceholder: 'name@example.com or example.com',
+  blocklistPlaceholder: 'e.g. example.com',
   blocklistAdd: 'Add',
   blocklistRemove: (entry: string) => `Remove ${entry} from my blocklist`,
   blocklistEmpty: 'You have not blocked anybody.',
@@ -214,6 +214,7 @@ export const syncStrings = {
     return parts.join(', ');
   },
   runNothing: 'Nothing new',
+  runInProgress: 'In progress…',
   runErrors: (n: number) => (n === 1 ? '1 error' : `${n} errors`),
   runChartLabel: 'Emails per session, newest first',
   legendSaved: 'Saved',
