@@ -60,7 +60,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     jobs = await createJobQueue(db, { onError: (error) => logger.error({ err: error }, 'job queue error') });
     startedJobs = jobs;
     const base = { config, logger, db, secrets, jobs };
-    const steps = (options.syncSteps ?? defaultSessionSteps)(base);
+    const steps = options.syncSteps ? options.syncSteps(base) : defaultSessionSteps(base);
     engine = await startEngine(base, {
       steps,
       workers: config.sync.workers,

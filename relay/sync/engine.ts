@@ -188,12 +188,12 @@ export async function startEngine(services: EngineServices, options: EngineOptio
  * once done), then email saving through the same saving room as the sidebar's Save. Built once per process: the
  * steps keep no per-session state, and the C4C client cache keeps CSRF tokens and cookies across sessions.
  */
-export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secrets'>): SessionStep[] {
+export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secrets'>, options: { claimLeaseMs?: number } = {}): SessionStep[] {
   const store = createStore(services.db, services.secrets);
   return [
     createSetupStep(),
     createEmailStep({
-      saving: createEmailSaving({ store, c4cFor: c4cClientCache(store) }),
+      saving: createEmailSaving({ store, c4cFor: c4cClientCache(store), ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}) }),
       items: createEmailSyncItemsRepository(services.db),
       organizationAddresses: async (organizationId) => (await store.users.listByOrg(organizationId)).map((u) => u.email),
     }),
