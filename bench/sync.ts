@@ -272,9 +272,10 @@ async function throughputFigures(lines: string[]): Promise<void> {
     setLatency(exchange.control, c4c, LATENCY_MS);
     const rounds: Array<Omit<RoundMessage, 'type'>> = [
       { label: 'product defaults: SYNC_CONCURRENCY 2, pg-boss polling 2 s', concurrency: 2, eager: false, timeBoxMs: 10_000 },
-      { label: 'SYNC_CONCURRENCY 64 (the highest allowed), polling 2 s', concurrency: 64, eager: false, timeBoxMs: 15_000 },
+      { label: 'SYNC_CONCURRENCY 64 (the highest allowed), polling 2 s', concurrency: 64, eager: false, timeBoxMs: 10_000 },
       { label: 'proposed worker loop (bench/sync-queue.ts), concurrency 2', concurrency: 2, eager: true, timeBoxMs: 10_000 },
       { label: 'proposed worker loop, concurrency 16', concurrency: 16, eager: true, timeBoxMs: 120_000 },
+      { label: '+ addresses cached per org, well-known ids kept, conc. 16', concurrency: 16, eager: true, proposedSteps: true, timeBoxMs: 120_000 },
     ];
     // BENCH_SYNC_ROUNDS=3,4: only those rounds (1-based), e.g. under BENCH_CPU_PROF=<dir> to profile one.
     const only = process.env.BENCH_SYNC_ROUNDS?.split(',').map(Number);
