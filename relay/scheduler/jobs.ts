@@ -131,8 +131,13 @@ export async function createJobQueue(db: Db, options: JobQueueOptions = {}): Pro
   // The schema name is interpolated into SQL (by pg-boss and by the exclusive index below), so it must be plain.
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid job queue schema name: ${schema}`);
 
+  // pg-boss completes or fails a job without awaiting it (manager.js onFetch), so a handler that outlives stop()
+  // would reach a closed pool as an unhandled rejection. Once stopped, statements are dropped instead: such a job stays
+  // active until pg-boss's expiry retries it, which is safe because every job here is idempotent.
+  let closed = false;
+  const executor = executorFor(db);
   const boss = new PgBoss({
-    db: executorFor(db),
+    db: { executeSql: (text: string, values?: unknown[]) => (closed ? Promise.resolve({ rows: [] }) : executor.executeSql(text, values as unknown[])) },
     schema,
     pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2,
     ...(options.maintenanceIntervalSeconds !== undefined ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds } : {}),
@@ -241,6 +246,7 @@ export async function createJobQueue(db: Db, options: JobQueueOptions = {}): Pro
       if (stopped) return;
       stopped = true;
       await boss.stop({ graceful: true, wait: true, close: false, timeout: stopOptions.timeoutMs ?? 30000 });
+      closed = true;
     },
   };
 }

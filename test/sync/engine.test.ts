@@ -80,8 +80,10 @@ describeEachBackend('sync engine', (backend) => {
     jobs = await createJobQueue(backend.db(), { schema: backend.kind === 'postgres' ? backend.uniqueSchema('pgboss') : 'pgboss', pollingIntervalSeconds: 0.5, schedule: false });
   });
   afterAll(async () => {
-    for (const e of engines) await e.stop({ timeoutMs: 2000 });
-    await jobs?.stop({ timeoutMs: 1000 });
+    // Generous: on a loaded machine a session may still be inside an EWS back-off; a job that pg-boss fails after the
+    // database closed would surface as an error in this file.
+    for (const e of engines) await e.stop({ timeoutMs: 15_000 });
+    await jobs?.stop({ timeoutMs: 15_000 });
     await exchange?.close();
   });
   afterEach(() => {

@@ -6,7 +6,8 @@ import crypto from 'node:crypto';
 import { ZodError } from 'zod';
 import { USER_SYNC_SETTINGS_DEFAULTS } from '../../shared/api/sync';
 import { createSecretBox } from '../../relay/secrets';
-import { createStore, createSyncSettingsRepository, StoreNotFoundError, type Store, type SyncSettingsRepository } from '../../relay/store';
+import { createStore, createSyncSettingsRepository, StoreNotFoundError, type Store } from '../../relay/store';
+import type { SyncSettingsRepository } from '../../relay/sync/types';
 import { describeEachBackend } from '../helpers/backends';
 
 const box = createSecretBox(crypto.randomBytes(32));
