@@ -67,7 +67,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     async tick() {
       const now = clock();
       const claimed = await deps.db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [TICK_LOCK]);
+        // Advisory locks are database-wide: keyed by the schema too, deployments (and test suites) sharing one database
+        // each have their own tick.
+        const { rows } = await tx.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':' || $1)) AS locked`, [TICK_LOCK]);
         if (!rows[0]?.locked) return undefined;
         const repo = createMailboxSyncRepository(tx);
         const takenOver = await repo.claimStale(new Date(now.getTime() - deps.staleAfterMs), now, batchSize);

@@ -86,8 +86,13 @@ describeEachBackend('sync engine', (backend) => {
     await jobs?.stop({ timeoutMs: 15_000 });
     await exchange?.close();
   });
-  afterEach(() => {
+  // Each test gets its own engines and a quiet queue: an earlier test's workers (with that test's steps) or its due
+  // mailboxes would otherwise take this test's sessions or show up in its tick.
+  afterEach(async () => {
     exchange.control.clearFaults();
+    for (const e of engines.splice(0)) await e.stop({ timeoutMs: 15_000 });
+    await backend.db().query(`DELETE FROM ${jobs.schema}.job WHERE name = $1`, [SESSION_QUEUE]);
+    await backend.db().query('DELETE FROM mailboxes');
   });
 
   it('enables 1,000 mailboxes in a few statements, idempotently, spread over the interval, each with its first session queued', async () => {
