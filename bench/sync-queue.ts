@@ -11,7 +11,7 @@
 import type PgBoss from 'pg-boss';
 import type { JobQueue } from '../relay/scheduler/jobs';
 import type { MailFolder, MailboxFactory, WellKnownFolder } from '../relay/mailbox/types';
-import { c4cClientCache } from '../relay/routes';
+import { c4cPortCache } from '../relay/c4c/port-cache';
 import { createEmailSaving } from '../relay/saving/email';
 import type { SecretBox } from '../relay/secrets';
 import { createStore, type Db } from '../relay/store';
@@ -78,7 +78,7 @@ export function proposedSteps(db: Db, secrets: SecretBox): SessionStep[] {
   return [
     createSetupStep(),
     createEmailStep({
-      saving: createEmailSaving({ store, c4cFor: c4cClientCache(store) }),
+      saving: createEmailSaving({ store, c4cFor: c4cPortCache(store.c4cConnections) }),
       items: createEmailSyncItemsRepository(db),
       organizationAddresses: (organizationId) => {
         const cached = addresses.get(organizationId);

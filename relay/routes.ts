@@ -7,48 +7,26 @@ import fs from 'node:fs';
 import express, { Router } from 'express';
 import type { RelayClientConfig } from '../shared/api/sidebar';
 import { createTokenValidator, requireUser } from './auth';
-import { C4cClient } from './c4c';
 import { sidebarRoutes } from './http/sidebar-routes';
 import { syncRouteEntries } from './http/sync-routes';
 import { mountAdmin, operatorTenantIdsFromEnv } from './http/admin-routes';
 import { manifestPaths, manifestRouter } from './manifest';
 import type { Sandbox } from './sandbox/start';
 import type { RelayServices } from './server';
-import { createC4cSidebarAdapter } from './sidebar/c4c-adapter';
-import type { SidebarC4c } from './sidebar/ports';
+import { c4cPortCache } from './c4c/port-cache';
 import { createSidebarService } from './sidebar/service';
 import { createICalUidResolver } from './sidebar/meeting-key';
 import { openMailbox } from './mailbox';
-import { createStore, type Store } from './store';
-import { C4cNotConfiguredError } from './saving/types';
+import { createStore } from './store';
 import { timed } from './http/timing';
 
 /** Where webpack puts the add-in pages; found from the project root so compiled builds serve them too. */
 export const addinDistDir = (): string => path.join(manifestPaths().root, 'dist', 'addin');
 
-/**
- * One OData client per organization, rebuilt when the organization's connection changes, so CSRF tokens and session
- * cookies are reused across requests.
- */
-export function c4cClientCache(store: Store, timeoutMs?: number): (organizationId: string) => Promise<SidebarC4c> {
-  const cache = new Map<string, { version: string; port: SidebarC4c }>();
-  return async (organizationId) => {
-    const connection = await store.c4cConnections.getWithSecret(organizationId);
-    if (!connection) throw new C4cNotConfiguredError();
-    const version = `${connection.serviceRoot}|${connection.username}|${new Date(connection.updatedAt).getTime()}`;
-    const cached = cache.get(organizationId);
-    if (cached?.version === version) return cached.port;
-    const client = new C4cClient({ serviceRoot: connection.serviceRoot, auth: { kind: 'basic', username: connection.username, password: connection.password }, timeoutMs });
-    const port = timed(createC4cSidebarAdapter(client));
-    cache.set(organizationId, { version, port });
-    return port;
-  };
-}
-
 export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): Promise<Array<[string, Router]>> {
   const { config, db, secrets } = services;
   const store = createStore(db, secrets);
-  const c4cFor = c4cClientCache(store);
+  const c4cFor = c4cPortCache(store.c4cConnections, { wrap: timed });
   const clientId = sandbox?.addinClientId ?? config.entra.clientId;
   if (!clientId) throw new Error('ENTRA_CLIENT_ID is not set');
   const authorityHost = sandbox?.entraAuthorityHost ?? config.entra.authorityHost;

@@ -12,7 +12,7 @@ import {
   type Me,
 } from '../../shared/api/sidebar';
 import type { Store } from '../store';
-import type { SidebarC4c } from '../sidebar/ports';
+import type { C4cPort } from '../c4c/port';
 import type { SidebarService, SidebarUser } from '../sidebar/service';
 import { httpErrorFromC4c } from './c4c-errors';
 import { httpErrorFromDomain } from './domain-errors';
@@ -23,7 +23,7 @@ export interface SidebarRoutesOptions {
   requireUser: RequestHandler;
   store: Store;
   service: SidebarService;
-  c4cFor(organizationId: string): Promise<SidebarC4c>;
+  c4cFor(organizationId: string): Promise<C4cPort>;
 }
 
 /** Express 5 forwards rejected promises to the error handler; this only narrows the handler type. */

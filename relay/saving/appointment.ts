@@ -3,8 +3,8 @@
  * iCalendar UID wherever it is known) through the `appointment_creates` ledger: organizer and attendees become
  * involved parties, the chosen account and contact the main links (a lead is referenced).
  */
-import { buildAppointment, type AppointmentParty } from '../sidebar/appointment-activity';
-import type { SidebarC4c } from '../sidebar/ports';
+import { buildAppointment, type AppointmentParty } from '../c4c/activities/appointment';
+import type { C4cPort } from '../c4c/port';
 import { ownAddressesOf, resolvePartyId } from './email';
 import { exactlyOnce } from './exactly-once';
 import { mainContactLinks, ownerPartyId, partiesOf, uniqueAddresses } from './linking';
@@ -16,7 +16,7 @@ export function createAppointmentSaving(options: SavingOptions): AppointmentSavi
   const { leaseMs, waitMs } = timingsOf(options);
   const once = exactlyOnce({ ledger: store.appointmentCreates, what: 'appointment', leaseMs, waitMs });
 
-  async function buildBody(c4c: SidebarC4c, saver: Saver, input: CreateAppointmentInput): Promise<Record<string, unknown>> {
+  async function buildBody(c4c: C4cPort, saver: Saver, input: CreateAppointmentInput): Promise<Record<string, unknown>> {
     const { meeting } = input;
     const own = ownAddressesOf(saver);
     const matches = await c4c.search(uniqueAddresses([meeting.organizer, ...meeting.attendees, ...own.map((address) => ({ address }))]));

@@ -9,9 +9,9 @@
  * one per email.
  */
 import { MAX_SEARCH_ADDRESSES, type ContactKind } from '../../shared/api/sidebar';
-import { RELATED_ITEM_TYPE_CODES } from '../sidebar/c4c-codes';
-import { buildEmailActivity, normalizeAddress, type ResolvedParty } from '../sidebar/email-activity';
-import type { AddressMatches, SidebarC4c } from '../sidebar/ports';
+import { RELATED_ITEM_TYPE_CODES } from '../c4c/activities/codes';
+import { buildEmailActivity, normalizeAddress, type ResolvedParty } from '../c4c/activities/email';
+import type { AddressMatches, C4cPort } from '../c4c/port';
 import { exactlyOnce } from './exactly-once';
 import {
   autoSuggestion,
@@ -42,7 +42,7 @@ export function ownAddressesOf(saver: Saver): string[] {
 
 /** The party ID of a record chosen by ObjectID: from the matches when they carry it, else read from C4C. */
 export async function resolvePartyId(
-  c4c: SidebarC4c,
+  c4c: C4cPort,
   matches: readonly AddressMatches[],
   kind: 'account' | ContactKind,
   objectId: string,
@@ -60,7 +60,7 @@ export function createEmailSaving(options: EmailSavingOptions): EmailSavingRoom 
   const { leaseMs, waitMs } = timingsOf(options);
   const once = exactlyOnce({ ledger: store.emailSaves, what: 'email', leaseMs, waitMs });
 
-  async function buildBody(c4c: SidebarC4c, saver: Saver, input: SaveEmailInput): Promise<Record<string, unknown>> {
+  async function buildBody(c4c: C4cPort, saver: Saver, input: SaveEmailInput): Promise<Record<string, unknown>> {
     const { email, links } = input;
     const own = ownAddressesOf(saver);
     const people = [email.from, ...email.to, ...email.cc].map((p) => p.address);

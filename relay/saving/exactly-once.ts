@@ -9,7 +9,7 @@
  *   re-claims, finds the record by GroupwareItemID and records it instead of creating a second one.
  */
 import type { Ledger, LedgerEntry } from '../store';
-import type { C4cIds } from '../sidebar/ports';
+import type { C4cIds } from '../c4c/port';
 import { SaveInProgressError } from './types';
 
 export interface ExactlyOnceConfig {

@@ -5,9 +5,9 @@
  * (E7) use these same functions, so both link alike.
  */
 import type { C4cRecord, ContactKind, SaveSuggestion } from '../../shared/api/sidebar';
-import { normalizeAddress } from '../sidebar/email-activity';
-import { RELATED_ITEM_TYPE_CODES } from '../sidebar/c4c-codes';
-import type { AddressMatches } from '../sidebar/ports';
+import { normalizeAddress } from '../c4c/activities/email';
+import { RELATED_ITEM_TYPE_CODES } from '../c4c/activities/codes';
+import type { AddressMatches } from '../c4c/port';
 
 const SIMPLE_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 

@@ -1,6 +1,6 @@
 /** What emails and meetings share after the exactly-once run: the outcome as callers see it, and the status look-up. */
 import type { Store } from '../store';
-import type { C4cIds, SidebarC4c } from '../sidebar/ports';
+import type { C4cIds, C4cPort } from '../c4c/port';
 import type { ExactlyOnce, OnceResult } from './exactly-once';
 import type { RecordStatus, SaveOutcome, SavingOptions } from './types';
 
@@ -18,7 +18,7 @@ export async function displayNameOf(store: Store, organizationId: string, userId
   return (await store.users.get(organizationId, userId))?.displayName;
 }
 
-export async function toOutcome(store: Store, organizationId: string, c4c: SidebarC4c, kind: 'email' | 'appointment', result: OnceResult): Promise<SaveOutcome> {
+export async function toOutcome(store: Store, organizationId: string, c4c: C4cPort, kind: 'email' | 'appointment', result: OnceResult): Promise<SaveOutcome> {
   const outcome: SaveOutcome = { ids: result.ids, existed: result.existed, c4cUrl: c4c.recordUrl(kind, result.ids.objectId, result.ids.id) };
   if (result.savedAt) outcome.savedAt = result.savedAt.toISOString();
   const savedBy = await displayNameOf(store, organizationId, result.savedByUserId);
@@ -36,7 +36,7 @@ export async function recordStatus(
   organizationId: string,
   key: string,
   kind: 'email' | 'appointment',
-  c4c: SidebarC4c,
+  c4c: C4cPort,
   find: () => Promise<C4cIds | undefined>,
 ): Promise<RecordStatus> {
   const known = await once.ledgerState(organizationId, key);

@@ -4,9 +4,9 @@
  * below, never HTTP errors; `relay/http` maps them to status codes.
  */
 import type { ContactKind } from '../../shared/api/sidebar';
-import type { AddressMatches, C4cIds, SidebarC4c } from '../sidebar/ports';
-import type { EmailToSave } from '../sidebar/email-activity';
-import type { MeetingToCreate } from '../sidebar/appointment-activity';
+import type { AddressMatches, C4cIds, C4cPort } from '../c4c/port';
+import type { EmailToSave } from '../c4c/activities/email';
+import type { MeetingToCreate } from '../c4c/activities/appointment';
 import type { Store } from '../store';
 
 /** Who saves: null for a save by the engine on nobody's explicit behalf is not allowed; the engine saves as the mailbox owner. */
@@ -62,13 +62,6 @@ export class SaveInProgressError extends Error {
   }
 }
 
-/** The organization has no C4C connection. */
-export class C4cNotConfiguredError extends Error {
-  constructor() {
-    super('Your organization has no SAP Cloud for Customer connection yet. Ask your administrator to set it up.');
-    this.name = 'C4cNotConfiguredError';
-  }
-}
 
 /** A record the caller chose to link (by ObjectID) does not exist in C4C. `field` names the request field. */
 export class LinkedRecordNotFoundError extends Error {
@@ -78,13 +71,8 @@ export class LinkedRecordNotFoundError extends Error {
   }
 }
 
-/** A record the caller wants to create exists already (quick-create by e-mail address). `field` names the request field. */
-export class DuplicateRecordError extends Error {
-  constructor(readonly field: string) {
-    super('A record with this e-mail address already exists in C4C.');
-    this.name = 'DuplicateRecordError';
-  }
-}
+/** Re-exported: the C4C port raises it; callers of the saving room catch it from here as before. */
+export { C4cNotConfiguredError, DuplicateRecordError } from '../c4c/port';
 
 export interface EmailSaving {
   /** Saves the email exactly once per organization (keyed by Internet Message-ID); see relay/store/ledger.ts. */
@@ -95,7 +83,7 @@ export interface EmailSaving {
   findSaved(organizationId: string, internetMessageIds: string[]): Promise<Set<string>>;
 }
 
-export type C4cPortFor = (organizationId: string) => Promise<SidebarC4c>;
+export type C4cPortFor = (organizationId: string) => Promise<C4cPort>;
 
 /** Whether an email / meeting is in C4C already: the ledger first, then C4C itself by GroupwareItemID. */
 export type RecordStatus =

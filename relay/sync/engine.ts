@@ -24,7 +24,7 @@ import { createSetupStep } from './setup';
 import { createEmailStep } from './email/step';
 import { createEmailSaving } from '../saving/email';
 import { createEmailSyncItemsRepository } from '../store/email-sync-items';
-import { c4cClientCache } from '../routes';
+import { c4cPortCache } from '../c4c/port-cache';
 
 export const TICK_QUEUE = 'sync-tick';
 
@@ -193,7 +193,7 @@ export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secre
   return [
     createSetupStep(),
     createEmailStep({
-      saving: createEmailSaving({ store, c4cFor: c4cClientCache(store), ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}) }),
+      saving: createEmailSaving({ store, c4cFor: c4cPortCache(store.c4cConnections), ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}) }),
       items: createEmailSyncItemsRepository(services.db),
       organizationAddresses: async (organizationId) => (await store.users.listByOrg(organizationId)).map((u) => u.email),
     }),

@@ -10,7 +10,7 @@ import {
   suggestLinks,
   uniqueAddresses,
 } from '../../relay/saving/linking';
-import type { AddressMatches } from '../../relay/sidebar/ports';
+import type { AddressMatches } from '../../relay/c4c/port';
 
 const url = 'https://my000.crm.ondemand.com/x';
 const rec = (kind: C4cRecord['kind'], objectId: string, id: string, extra: Partial<C4cRecord> = {}): C4cRecord => ({ kind, objectId, id, name: objectId, email: '', c4cUrl: url, ...extra });

@@ -7,12 +7,12 @@
 import crypto from 'node:crypto';
 import { createSecretBox } from '../../relay/secrets';
 import { createStore, type Store } from '../../relay/store';
-import { c4cClientCache } from '../../relay/routes';
+import { c4cPortCache } from '../../relay/c4c/port-cache';
 import { createEmailSaving } from '../../relay/saving/email';
 import { createAppointmentSaving } from '../../relay/saving/appointment';
 import { chooseAttachments } from '../../relay/saving/attachments';
 import { C4cNotConfiguredError, LinkedRecordNotFoundError, SaveInProgressError, type EmailSavingRoom, type SaveEmailInput, type Saver } from '../../relay/saving/types';
-import type { EmailToSave } from '../../relay/sidebar/email-activity';
+import type { EmailToSave } from '../../relay/c4c/activities/email';
 import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
 import { DEMO_USERS } from '../emulators/demo-identities';
 import { describeEachBackend } from '../helpers/backends';
@@ -68,7 +68,7 @@ describeEachBackend('saving room', (backend) => {
     const m = await store.users.create(orgId, { displayName: MARCO.displayName, email: MARCO.email });
     anna = { organizationId: orgId, userId: a.id, email: ANNA.email };
     marco = { organizationId: orgId, userId: m.id, email: MARCO.email };
-    saving = createEmailSaving({ store, c4cFor: c4cClientCache(store) });
+    saving = createEmailSaving({ store, c4cFor: c4cPortCache(store.c4cConnections) });
   });
 
   it('creates one E-Mail with parties, links and owner, and tells a later saver who saved it and when', async () => {
@@ -155,7 +155,7 @@ describeEachBackend('saving room', (backend) => {
   });
 
   it('waits for a claim someone else holds, and answers SaveInProgressError when it does not settle', async () => {
-    const impatient = createEmailSaving({ store, c4cFor: c4cClientCache(store), waitForClaimMs: 400 });
+    const impatient = createEmailSaving({ store, c4cFor: c4cPortCache(store.c4cConnections), waitForClaimMs: 400 });
     const email = anEmail();
     await store.emailSaves.claim(orgId, email.internetMessageId, marco.userId, 60_000);
     await expect(impatient.saveEmail(anna, input(email))).rejects.toBeInstanceOf(SaveInProgressError);
@@ -206,7 +206,7 @@ describeEachBackend('saving room', (backend) => {
   });
 
   it('creates a meeting exactly once for two savers at once, and names who created it', async () => {
-    const appointments = createAppointmentSaving({ store, c4cFor: c4cClientCache(store) });
+    const appointments = createAppointmentSaving({ store, c4cFor: c4cPortCache(store.c4cConnections) });
     const [match] = await saving.resolveAddresses(orgId, [LUKAS]);
     const lead = match.records.find((r) => r.kind === 'lead')!;
     const meeting = {

@@ -1,5 +1,5 @@
-import { buildAppointment, sapTimeZoneCode } from '../../relay/sidebar/appointment-activity';
-import { buildEmailActivity, type EmailToSave } from '../../relay/sidebar/email-activity';
+import { buildAppointment, sapTimeZoneCode } from '../../relay/c4c/activities/appointment';
+import { buildEmailActivity, type EmailToSave } from '../../relay/c4c/activities/email';
 
 const email: EmailToSave = {
   internetMessageId: '<CAF=abc@mail.example.com>',

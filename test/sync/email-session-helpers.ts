@@ -9,7 +9,7 @@ import { createSecretBox } from '../../relay/secrets';
 import { createStore, type Db, type Store } from '../../relay/store';
 import { createMailboxSyncRepository, type MailboxSyncRepository } from '../../relay/store/mailboxes';
 import { createEmailSyncItemsRepository, type EmailSyncItemsRepository } from '../../relay/store/email-sync-items';
-import { c4cClientCache } from '../../relay/routes';
+import { c4cPortCache } from '../../relay/c4c/port-cache';
 import { createEmailSaving } from '../../relay/saving/email';
 import type { EmailSaving } from '../../relay/saving/types';
 import { createSetupStep } from '../../relay/sync/setup';
@@ -36,7 +36,7 @@ export async function createSyncWorld(db: Db, c4cServiceRoot: string): Promise<S
     store,
     mailboxes: createMailboxSyncRepository(db),
     items: createEmailSyncItemsRepository(db),
-    saving: createEmailSaving({ store, c4cFor: c4cClientCache(store) }),
+    saving: createEmailSaving({ store, c4cFor: c4cPortCache(store.c4cConnections) }),
     organizationId: org.id,
   };
 }

@@ -21,8 +21,8 @@
 import { C4cError } from '../../c4c/errors';
 import { classifyFailure } from '../classify';
 import { SYNC_CATEGORIES } from '../../../shared/api/sync';
-import type { EmailToSave } from '../../sidebar/email-activity';
-import type { AddressMatches } from '../../sidebar/ports';
+import type { EmailToSave } from '../../c4c/activities/email';
+import type { AddressMatches } from '../../c4c/port';
 import { chooseAttachments } from '../../saving/attachments';
 import type { EmailSaving, Saver } from '../../saving/types';
 import { CursorRejectedError, type ChangePage, type ItemRef, type MailMessage } from '../../mailbox/types';

@@ -3,8 +3,8 @@
  * start / end instants and SAP time-zone codes, all-day flag, location, groupware key, and the organizer, attendees and
  * main account as AppointmentInvolvedParties with their role and party-type codes.
  */
-import { APPOINTMENT_CODES, RELATED_ITEM_ROLE_PREDECESSOR } from './c4c-codes';
-import { normalizeAddress, toODataDate, type MailAddress } from './email-activity';
+import { APPOINTMENT_CODES, RELATED_ITEM_ROLE_PREDECESSOR } from './codes';
+import { normalizeAddress, toODataDate, type MailAddress } from './email';
 
 export interface MeetingToCreate {
   /** iCalendar UID (or the item id when the host does not expose it): the exactly-once key. */

@@ -1,8 +1,7 @@
-/** The sidebar's C4C port implemented on the OData client (relay/c4c). */
+/** The use cases' C4C port (port.ts) implemented on the OData client. */
 import type { C4cRecord, CreateContactRequest, CreateLeadRequest, RelatedItem } from '../../shared/api/sidebar';
-import { C4cClient, initialSearch, searchOpportunities, searchTickets, stringLiteral, type Contact, type CorporateAccount, type IndividualCustomer, type Lead } from '../c4c';
-import { DuplicateRecordError } from '../saving/types';
-import type { AddressMatches, C4cIds, SidebarC4c } from './ports';
+import { C4cClient, initialSearch, searchOpportunities, searchTickets, stringLiteral, type Contact, type CorporateAccount, type IndividualCustomer, type Lead } from './index';
+import { DuplicateRecordError, type AddressMatches, type C4cIds, type C4cPort } from './port';
 
 /** Keys per GroupwareItemID look-up query (Message-IDs are up to ~100 characters; the URL stays under 8 KB). */
 const FIND_CHUNK = 25;
@@ -42,7 +41,7 @@ export function c4cRecordUrl(uiBaseUrl: string, kind: string, objectId: string, 
 
 const fullName = (first: string | undefined, last: string | undefined) => [first, last].filter(Boolean).join(' ');
 
-export function createC4cSidebarAdapter(client: C4cClient): SidebarC4c {
+export function createC4cPort(client: C4cClient): C4cPort {
   const uiBaseUrl = new URL(client.serviceRoot).origin;
   const url = (kind: string, objectId: string, id: string) => c4cRecordUrl(uiBaseUrl, kind, objectId, id);
 

@@ -3,7 +3,7 @@
  * header fields, sender, To / Cc parties linked to their C4C records, the HTML body as an EMailNotes row,
  * attachments and related-item references. No I/O here, so every rule is unit-tested.
  */
-import { EMAIL_CODES, RELATED_ITEM_ROLE_PREDECESSOR } from './c4c-codes';
+import { EMAIL_CODES, RELATED_ITEM_ROLE_PREDECESSOR } from './codes';
 
 export interface MailAddress {
   address: string;

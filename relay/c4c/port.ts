@@ -1,6 +1,7 @@
 /**
- * What the sidebar service needs from C4C, as one narrow interface. The production adapter (`c4c-adapter.ts`) runs it
- * on the OData client; keeping the service on this port keeps its rules (exactly-once, linking) readable.
+ * What the use cases (the sidebar service, the saving room, the sync engine) need from C4C, as one narrow interface.
+ * The production adapter (`port-adapter.ts`) runs it on the OData client; keeping the use cases on this port keeps
+ * their rules (exactly-once, linking) readable and testable.
  */
 import type { C4cRecord, ContactKind, CreateContactRequest, CreateLeadRequest, RelatedItem, RelatedItemType } from '../../shared/api/sidebar';
 
@@ -14,7 +15,7 @@ export interface AddressMatches {
   records: C4cRecord[];
 }
 
-export interface SidebarC4c {
+export interface C4cPort {
   /** One round trip: every Contact, Lead, Individual Customer, Account and Employee matching the addresses. */
   search(addresses: string[]): Promise<AddressMatches[]>;
   /** The human party ID (AccountID, ContactID, CustomerID) of a record picked by ObjectID, if it exists. */
@@ -33,4 +34,20 @@ export interface SidebarC4c {
   recordUrl(kind: C4cRecord['kind'] | 'email' | 'appointment', objectId: string, id: string): string;
   /** Base URL of the tenant's UI. */
   readonly uiBaseUrl: string;
+}
+
+/** A record the caller wants to create exists already (quick-create by e-mail address). `field` names the request field. */
+export class DuplicateRecordError extends Error {
+  constructor(readonly field: string) {
+    super('A record with this e-mail address already exists in C4C.');
+    this.name = 'DuplicateRecordError';
+  }
+}
+
+/** The organization has no C4C connection. */
+export class C4cNotConfiguredError extends Error {
+  constructor() {
+    super('Your organization has no SAP Cloud for Customer connection yet. Ask your administrator to set it up.');
+    this.name = 'C4cNotConfiguredError';
+  }
 }
