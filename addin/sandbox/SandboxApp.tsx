@@ -7,6 +7,7 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import {
   Badge,
   Body1,
+  Button,
   Caption1,
   Dropdown,
   FluentProvider,
@@ -23,7 +24,8 @@ import {
   webDarkTheme,
   webLightTheme,
 } from '@fluentui/react-components';
-import { AttachRegular, CalendarLtrRegular, MailRegular } from '@fluentui/react-icons';
+import { AttachRegular, CalendarLtrRegular, MailRegular, TagRegular } from '@fluentui/react-icons';
+import { SYNC_CATEGORIES } from '../../shared/api/sync';
 import { SANDBOX_ROUTES, SandboxItemsResponseSchema, SandboxUsersResponseSchema, type SandboxItem, type SandboxUser } from '../../shared/api/sandbox';
 import { SandboxHost } from './host';
 import type { FakeTheme } from './fakeOffice';
@@ -57,6 +59,7 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground1,
     borderRight: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
   },
+  categoryRow: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: tokens.spacingHorizontalXS },
   itemButton: {
     display: 'grid',
     gridTemplateColumns: 'auto 1fr auto',
@@ -113,6 +116,15 @@ function personLabel(p: { address: string; name?: string } | undefined): string 
 function formatWhen(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? '' : new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' }).format(date);
+}
+
+async function putCategories(userOid: string, itemId: string, categories: string[]): Promise<void> {
+  const response = await fetch(SANDBOX_ROUTES.categories(itemId), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ userOid, categories }),
+  });
+  if (!response.ok) throw new Error(`categorize: HTTP ${response.status}`);
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -173,6 +185,20 @@ export function SandboxApp(): ReactNode {
   const select = (item: SandboxItem): void => {
     setSelectedId(item.itemId);
     host.selectItem(item);
+  };
+
+  // "The user in Outlook" gives the email the trigger category (or takes it away); the item list shows the result, the
+  // sync engine saves it at its next session (Sync now in the task pane's Sync status tab runs one at once).
+  const toggleTrigger = async (item: SandboxItem): Promise<void> => {
+    if (user === null) return;
+    const trigger = SYNC_CATEGORIES.trigger.displayName;
+    const next = item.categories.includes(trigger) ? item.categories.filter((c) => c !== trigger) : [...item.categories, trigger];
+    try {
+      await putCategories(user.oid, item.itemId, next);
+      setItems((list) => list?.map((i) => (i.itemId === item.itemId ? { ...i, categories: next } : i)) ?? null);
+    } catch (e: unknown) {
+      setError(String(e));
+    }
   };
 
   const changeTheme = (dark: boolean): void => {
@@ -255,7 +281,7 @@ export function SandboxApp(): ReactNode {
                 );
               })}
             </ul>
-            <ReadingPane item={selected} theme={theme} />
+            <ReadingPane item={selected} theme={theme} onToggleTrigger={(item) => void toggleTrigger(item)} />
             <aside className={styles.pane} aria-label="Add-in task pane">
               <Caption1 className={styles.paneTitle}>Add-in: SAP Cloud for Customer (pinned)</Caption1>
               {items !== null && <iframe
@@ -273,7 +299,7 @@ export function SandboxApp(): ReactNode {
   );
 }
 
-function ReadingPane({ item, theme }: { item: SandboxItem | null; theme: FakeTheme }): ReactNode {
+function ReadingPane({ item, theme, onToggleTrigger }: { item: SandboxItem | null; theme: FakeTheme; onToggleTrigger: (item: SandboxItem) => void }): ReactNode {
   const styles = useStyles();
   if (item === null) {
     return (
@@ -305,6 +331,18 @@ function ReadingPane({ item, theme }: { item: SandboxItem | null; theme: FakeThe
           <Caption1 className={styles.muted}>Required: {people(item.requiredAttendees)}</Caption1>
           {item.optionalAttendees.length > 0 && <Caption1 className={styles.muted}>Optional: {people(item.optionalAttendees)}</Caption1>}
         </>
+      )}
+      {item.kind === 'message' && (
+        <div className={styles.categoryRow} data-testid="categories">
+          {item.categories.map((c) => (
+            <Badge key={c} appearance="tint" color={c === SYNC_CATEGORIES.error.displayName ? 'danger' : c === SYNC_CATEGORIES.saved.displayName ? 'success' : 'brand'} icon={<TagRegular />}>
+              {c}
+            </Badge>
+          ))}
+          <Button size="small" icon={<TagRegular />} onClick={() => onToggleTrigger(item)} data-testid="toggle-trigger-category">
+            {item.categories.includes(SYNC_CATEGORIES.trigger.displayName) ? `Remove category "${SYNC_CATEGORIES.trigger.displayName}"` : `Categorize "${SYNC_CATEGORIES.trigger.displayName}"`}
+          </Button>
+        </div>
       )}
       {item.attachments.length > 0 && (
         <div>

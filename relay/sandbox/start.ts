@@ -11,7 +11,7 @@ import type { RelayConfig } from '../config';
 import type { Logger } from '../log';
 import type { RelayServices } from '../server';
 import { createStore, type Store } from '../store';
-import { SandboxTokenRequestSchema, type SandboxItem, type SandboxTokenResponse, type SandboxUser } from '../../shared/api/sandbox';
+import { SandboxCategoriesRequestSchema, SandboxTokenRequestSchema, type SandboxItem, type SandboxTokenResponse, type SandboxUser } from '../../shared/api/sandbox';
 import { DEMO_ADDIN_CLIENT_ID, DEMO_EWS_SERVICE_ACCOUNT, DEMO_ORG_NAME, DEMO_TENANT_ID, DEMO_USERS } from '../../test/emulators/demo-identities';
 import { startC4cEmulator, type C4cEmulator } from '../../test/emulators/c4c';
 import { startEntraEmulator, type EntraEmulator } from '../../test/emulators/entra';
@@ -68,6 +68,7 @@ function toSandboxItem(item: StoredItem): SandboxItem | undefined {
       dateTimeModified: message.lastModifiedAt,
       bodyHtml: message.bodyHtml,
       attachments,
+      categories: message.categories,
     };
   }
   if (item.kind === 'event') {
@@ -83,6 +84,7 @@ function toSandboxItem(item: StoredItem): SandboxItem | undefined {
       dateTimeModified: event.lastModifiedAt,
       bodyHtml: event.bodyHtml ?? '',
       attachments: [],
+      categories: event.categories,
       start: event.start,
       end: event.end,
       location: event.location ?? '',
@@ -184,6 +186,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           .filter((item): item is SandboxItem => item !== undefined)
           .sort((a, b) => b.dateTimeCreated.localeCompare(a.dateTimeCreated));
         res.json(items);
+      });
+      // "The user in Outlook" categorizes an item; the sync engine picks it up at the next session (or Sync now).
+      router.put('/items/:itemId/categories', (req, res) => {
+        const { userOid, categories } = SandboxCategoriesRequestSchema.parse(req.body);
+        const user = DEMO_USERS.find((u) => u.oid === userOid);
+        if (!user) throw new HttpError(404, 'not-found', 'No such sandbox user');
+        let itemId: string;
+        try {
+          itemId = exchange.control.user.categorize(user.email, String(req.params.itemId), categories).id;
+        } catch {
+          throw new HttpError(404, 'not-found', 'No such item in this mailbox');
+        }
+        res.json({ itemId, categories });
       });
       router.post('/token', async (req, res) => {
         const { userOid } = SandboxTokenRequestSchema.parse(req.body);

@@ -36,6 +36,8 @@ const ItemBaseSchema = z.object({
   dateTimeModified: z.string().optional(),
   bodyHtml: z.string(),
   attachments: z.array(SandboxAttachmentSchema).default([]),
+  /** Outlook categories of the item (the sync engine saves an email that carries "SAP Cloud for Customer"). */
+  categories: z.array(z.string()).default([]),
 });
 
 export const SandboxMessageSchema = ItemBaseSchema.extend({
@@ -108,8 +110,16 @@ export const SandboxTokenResponseSchema = z.object({
 });
 export type SandboxTokenResponse = z.infer<typeof SandboxTokenResponseSchema>;
 
+/** PUT /sandbox/api/items/:itemId/categories: "the user in Outlook" sets an item's categories. */
+export const SandboxCategoriesRequestSchema = z.object({
+  userOid: z.string().min(1),
+  categories: z.array(z.string().trim().min(1).max(255)).max(25),
+});
+export type SandboxCategoriesRequest = z.infer<typeof SandboxCategoriesRequestSchema>;
+
 export const SANDBOX_ROUTES = {
   items: '/sandbox/api/items',
+  categories: (itemId: string) => `/sandbox/api/items/${encodeURIComponent(itemId)}/categories`,
   users: '/sandbox/api/users',
   token: '/sandbox/api/token',
 } as const;

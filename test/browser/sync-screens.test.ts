@@ -322,3 +322,31 @@ describe('My sync status', () => {
     await page.close();
   });
 });
+
+describe('sandbox: categorize an email and watch it reach C4C (issue 7.9)', () => {
+  it('the sandbox page gives an email the trigger category; Sync now saves it and the item carries "saved"', async () => {
+    const { page, pane, errors } = await open();
+    await until(stageOfAnna, (stage) => stage !== 'syncing', 30_000);
+    const subject = `Categorized on the sandbox page ${Date.now()}`;
+    const delivered = env.sandbox.exchange.control.user.deliverMessage(ANNA.email, { from: { address: 'katrin.hoffmann@nordwind-maschinenbau.example', name: 'Katrin Hoffmann' }, to: [{ address: ANNA.email }], subject, bodyHtml: '<p>Please save me.</p>' });
+    await page.reload();
+    await page.getByTestId('sandbox-item').filter({ hasText: subject }).click();
+    await page.getByTestId('toggle-trigger-category').click();
+    await page.getByTestId('categories').getByText(SYNC_CATEGORIES.trigger.displayName, { exact: true }).waitFor();
+    expect(env.sandbox.exchange.store.item(ANNA.email, delivered.id).categories).toEqual([SYNC_CATEGORIES.trigger.displayName]);
+
+    await pane.getByTestId('tab-status').click();
+    await pane.getByTestId('sync-now').click();
+    const saved = () => Promise.resolve(env.sandbox.c4c.control.list('EMailCollection').filter((r) => r.Subject === subject).length);
+    await until(saved, (n) => n === 1, 60_000);
+    await until(() => Promise.resolve(env.sandbox.exchange.store.item(ANNA.email, delivered.id).categories ?? []), (c) => c.includes(SYNC_CATEGORIES.saved.displayName), 30_000);
+    await page.reload();
+    await page.getByTestId('sandbox-item').filter({ hasText: subject }).click();
+    await page.getByTestId('categories').getByText(SYNC_CATEGORIES.saved.displayName, { exact: true }).waitFor();
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'sync-sandbox-categorized-saved.png') });
+    expect(await saved()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
