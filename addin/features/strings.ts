@@ -199,8 +199,10 @@ export const syncStrings = {
   alreadyRunning: 'A session is running already.',
   actionFailed: 'That did not work.',
   running: 'Session running',
-  progressStep: (step: string, done?: number, total?: number) =>
-    total !== undefined && done !== undefined ? `${step}: ${done} of ${total}` : done !== undefined ? `${step}: ${done}` : step,
+  progressStep: (step: string, done?: number, total?: number) => {
+    const words = stepWords(step);
+    return total !== undefined && done !== undefined ? `${words}: ${done} of ${total}` : done !== undefined ? `${words}: ${done}` : words;
+  },
   progressLabel: 'Progress of the running session',
   starting: 'Waiting for the session to start…',
   recentRunsHeading: 'Recent sessions',
@@ -228,3 +230,22 @@ export const syncStrings = {
   noMoreRetries: 'Not tried again automatically. Open the email and choose Save to try once more.',
   since: (when: string) => `since ${when}`,
 } as const;
+
+const FOLDER_WORDS: Record<string, string> = { inbox: 'Inbox', sentitems: 'Sent Items', save: 'the SAP Cloud for Customer folder' };
+
+/** The engine's step names (relay/sync: 'setup: folders', 'email: inbox', …) in words; unknown ones as they are. */
+function stepWords(step: string): string {
+  const [part, detail] = step.split(': ', 2) as [string, string | undefined];
+  if (part === 'setup') {
+    if (detail === 'folders') return 'Creating the SAP folders';
+    if (detail === 'categories') return 'Creating the SAP categories';
+    if (detail === 'baseline') return 'Noting where your folders are today';
+  }
+  if (part === 'email') {
+    if (detail === undefined) return 'Saving emails';
+    const first = /^first look at (\w+)$/.exec(detail);
+    if (first) return `Looking for categorized emails in ${FOLDER_WORDS[first[1]] ?? first[1]}`;
+    if (FOLDER_WORDS[detail]) return `Checking ${FOLDER_WORDS[detail]}`;
+  }
+  return step;
+}
