@@ -33,7 +33,7 @@ const envSchema = z.object({
   ENTRA_APP_ID_URI: z.string().min(1).optional(),
   ENTRA_REQUIRED_SCOPE: z.string().min(1).default('access_as_user'),
   SYNC_WORKERS: booleanFlag.default(true),
-  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   SYNC_TICK_MS: z.coerce.number().int().min(1000).max(3600000).optional(),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).optional(),
 });

@@ -15,6 +15,15 @@
  * singletonKey exists in created/retry/active; a `send` for a key that already has one returns null. That keeps
  * "scheduled session and Sync now never overlap" without head-of-line blocking, and it also holds for jobs that
  * pg-boss's cron inserts itself, because the database enforces it.
+ *
+ * Workers are this module's own loops over `boss.fetch` / complete / fail, not `boss.work`: pg-boss 10's worker
+ * (src/worker.js) waits `pollingInterval - duration` after EVERY fetch, also one that returned a job, so with one job
+ * per fetch each worker ran at most one job per polling interval (2 loops at 2 s = 1 session/s whatever a session
+ * costs). Here a loop fetches again at once after a job and sleeps the interval only when the queue had nothing.
+ * pg-boss's job semantics are kept: a handler running longer than the job's expireInSeconds is failed (as pg-boss's
+ * `resolveWithinSeconds` does; maintenance expires it too), and completing or failing is guarded by the job's
+ * retry_count, which pg-boss's fetch raises each time a job is started again: a handler whose job expired and was
+ * fetched again (retried) can no longer complete or fail the new run.
  */
 import PgBoss from 'pg-boss';
 import { pgliteScriptRunner, postgresPool, type Db } from '../store/db';
@@ -86,7 +95,10 @@ export interface JobQueue {
   createQueue(name: string, options?: QueueOptions): Promise<void>;
   /** The job id, or null when a singleton rule dropped it (a job for that key is already queued or running). */
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Starts `concurrency` worker loops for the queue in this process. */
   work<T extends object>(name: string, handler: JobHandler<T>, options?: WorkOptions): Promise<void>;
+  /** Stops this process's workers of a queue from fetching; running handlers finish and complete on their own. */
+  offWork(name: string): Promise<void>;
   schedule<T extends object>(name: string, cron: string, data?: T, options?: { tz?: string; singletonKey?: string }): Promise<void>;
   unschedule(name: string): Promise<void>;
   /** Jobs of a queue per state; for status pages and tests. */
@@ -126,14 +138,56 @@ function executorFor(db: Db): PgBoss.Db {
   };
 }
 
+/** What a fetch with includeMetadata returns, of which the loops need these. */
+interface FetchedJob {
+  id: string;
+  name: string;
+  data: unknown;
+  expireInSeconds: number | string;
+  retryCount: number | string;
+}
+
+/** pg-boss's own mapping of a handler's result to the job's output column (manager.js mapCompletionDataArg). */
+function outputOf(data: unknown): string | null {
+  if (data === null || data === undefined || typeof data === 'function') return null;
+  return JSON.stringify(typeof data === 'object' && !Array.isArray(data) ? data : { value: data });
+}
+
+function failureOutput(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  return { value: String(error) };
+}
+
+class HandlerExpiredError extends Error {
+  constructor(seconds: number) {
+    super(`handler did not finish within the job's expireInSeconds (${seconds} s)`);
+    this.name = 'HandlerExpiredError';
+  }
+}
+
+/** One work() call: its loops and how to wake them from their idle sleep. */
+interface WorkerGroup {
+  name: string;
+  stopping: boolean;
+  sleepers: Set<() => void>;
+  loops: Promise<void>[];
+}
+
+/** A job a handler of this process is running: what it takes to fail it on shutdown. */
+interface RunningJob {
+  name: string;
+  id: string;
+  retryCount: number;
+}
+
 export async function createJobQueue(db: Db, options: JobQueueOptions = {}): Promise<JobQueue> {
   const schema = options.schema ?? 'pgboss';
   // The schema name is interpolated into SQL (by pg-boss and by the exclusive index below), so it must be plain.
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid job queue schema name: ${schema}`);
 
-  // pg-boss completes or fails a job without awaiting it (manager.js onFetch), so a handler that outlives stop()
-  // would reach a closed pool as an unhandled rejection. Once stopped, statements are dropped instead: such a job stays
-  // active until pg-boss's expiry retries it, which is safe because every job here is idempotent.
+  // A handler that outlives stop() (its wait is bounded) would complete its job on a pool the caller has closed by
+  // then. Once stopped, statements are dropped instead: stop() has already failed that job (it retries where allowed),
+  // which is safe because every job here is idempotent.
   let closed = false;
   const executor = executorFor(db);
   const boss = new PgBoss({
@@ -160,6 +214,98 @@ export async function createJobQueue(db: Db, options: JobQueueOptions = {}): Pro
 
   const policies = new Map<string, QueuePolicy>();
   let stopped = false;
+  const defaultIdleMs = (options.pollingIntervalSeconds ?? 2) * 1000;
+  const groups: WorkerGroup[] = [];
+  const running = new Set<RunningJob>();
+  const run = (text: string, values: unknown[]): Promise<SqlResult> =>
+    closed ? Promise.resolve({ rows: [] }) : (executor.executeSql(text, values) as Promise<SqlResult>);
+
+  // pg-boss's completeJobs, for one job and only while it is still the run this handler fetched.
+  const completeSql = `UPDATE ${schema}.job SET completed_on = now(), state = 'completed', output = $3::jsonb
+    WHERE name = $1 AND id = $2::uuid AND state = 'active' AND retry_count = $4`;
+
+  async function complete(job: RunningJob, output: unknown): Promise<void> {
+    await run(completeSql, [job.name, job.id, outputOf(output), job.retryCount]);
+  }
+
+  /** pg-boss's fail (retry or failed, dead letter), applied only while the job is still this handler's run. */
+  async function fail(job: RunningJob, error: unknown): Promise<void> {
+    if (closed) return;
+    await db.transaction(async (tx) => {
+      const { rows } = await tx.query(
+        `SELECT 1 FROM ${schema}.job WHERE name = $1 AND id = $2::uuid AND state = 'active' AND retry_count = $3 FOR UPDATE`,
+        [job.name, job.id, job.retryCount],
+      );
+      if (rows.length === 0) return;
+      await boss.fail(job.name, job.id, failureOutput(error), { db: { executeSql: (text: string, values?: unknown[]) => tx.query(text, values) } });
+    });
+  }
+
+  async function settle(job: RunningJob, outcome: () => Promise<void>): Promise<void> {
+    try {
+      await outcome();
+    } catch (error) {
+      // Not fatal to the loop: the job stays active and pg-boss's expiry hands it on.
+      if (!closed) options.onError?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  async function runJob<T>(group: WorkerGroup, fetched: FetchedJob, handler: JobHandler<T>): Promise<void> {
+    const job: RunningJob = { name: group.name, id: fetched.id, retryCount: Number(fetched.retryCount) };
+    const expireSeconds = Number(fetched.expireInSeconds);
+    running.add(job);
+    let expiry: NodeJS.Timeout | undefined;
+    try {
+      const handled = handler({ id: fetched.id, name: fetched.name, data: fetched.data as T });
+      const output = await Promise.race([
+        handled,
+        new Promise<never>((_resolve, reject) => {
+          expiry = setTimeout(() => reject(new HandlerExpiredError(expireSeconds)), expireSeconds * 1000);
+          expiry.unref();
+        }),
+      ]);
+      await settle(job, () => complete(job, output));
+    } catch (error) {
+      await settle(job, () => fail(job, error));
+    } finally {
+      if (expiry) clearTimeout(expiry);
+      running.delete(job);
+    }
+  }
+
+  function idle(group: WorkerGroup, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        group.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      group.sleepers.add(wake);
+    });
+  }
+
+  async function loop<T>(group: WorkerGroup, handler: JobHandler<T>, idleMs: number): Promise<void> {
+    while (!group.stopping) {
+      let fetched: FetchedJob | undefined;
+      try {
+        [fetched] = (await boss.fetch<unknown>(group.name, { batchSize: 1, includeMetadata: true })) as unknown as FetchedJob[];
+      } catch (error) {
+        if (!closed) options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      }
+      if (fetched) await runJob(group, fetched, handler);
+      else if (!group.stopping) await idle(group, idleMs);
+    }
+  }
+
+  function stopGroups(name?: string): WorkerGroup[] {
+    const stopping = groups.filter((g) => !g.stopping && (name === undefined || g.name === name));
+    for (const group of stopping) {
+      group.stopping = true;
+      for (const wake of [...group.sleepers]) wake();
+    }
+    return stopping;
+  }
 
   async function policyOf(name: string): Promise<QueuePolicy | undefined> {
     const known = policies.get(name);
@@ -209,16 +355,18 @@ export async function createJobQueue(db: Db, options: JobQueueOptions = {}): Pro
     },
 
     async work<T extends object>(name: string, handler: JobHandler<T>, workOptions: WorkOptions = {}) {
+      if (stopped) throw new Error('the job queue is stopped');
       const concurrency = Math.max(1, Math.trunc(workOptions.concurrency ?? 1));
-      // pg-boss 10 runs one fetch → handle loop per work() call, so concurrency means that many loops, each taking
-      // one job at a time (a batch would tie several jobs' fate to one handler call).
-      for (let i = 0; i < concurrency; i += 1) {
-        await boss.work<T>(
-          name,
-          { batchSize: 1, ...(workOptions.pollingIntervalSeconds !== undefined ? { pollingIntervalSeconds: workOptions.pollingIntervalSeconds } : {}) },
-          async ([job]) => handler({ id: job.id, name: job.name, data: job.data }),
-        );
-      }
+      // pg-boss's own floor for polling.
+      const idleMs = Math.max(500, workOptions.pollingIntervalSeconds !== undefined ? workOptions.pollingIntervalSeconds * 1000 : defaultIdleMs);
+      // Each loop takes one job at a time (a batch would tie several jobs' fate to one handler call).
+      const group: WorkerGroup = { name, stopping: false, sleepers: new Set(), loops: [] };
+      groups.push(group);
+      for (let i = 0; i < concurrency; i += 1) group.loops.push(loop(group, handler, idleMs));
+    },
+
+    async offWork(name) {
+      stopGroups(name);
     },
 
     async schedule(name, cron, data, scheduleOptions = {}) {
@@ -245,7 +393,21 @@ export async function createJobQueue(db: Db, options: JobQueueOptions = {}): Pro
     async stop(stopOptions = {}) {
       if (stopped) return;
       stopped = true;
-      await boss.stop({ graceful: true, wait: true, close: false, timeout: stopOptions.timeoutMs ?? 30000 });
+      const timeoutMs = stopOptions.timeoutMs ?? 30000;
+      for (const group of groups) stopGroups(group.name);
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(groups.flatMap((g) => g.loops)),
+        new Promise<void>((resolve) => {
+          timeout = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      if (timeout) clearTimeout(timeout);
+      // As pg-boss's own shutdown does: what is still running fails (and retries when allowed); the handler's own
+      // completion later is dropped by the closed guard.
+      for (const job of [...running]) await settle(job, () => fail(job, new Error('pg-boss shut down while active')));
+      // Maintenance and cron; no pg-boss workers of ours are left to wait for.
+      await boss.stop({ graceful: true, wait: true, close: false, timeout: 1000 });
       closed = true;
     },
   };

@@ -154,6 +154,69 @@ describeEachBackend('job queue', (backend) => {
     expect(await jobs.send('debounce', { n: 3 }, { singletonKey: 'other', startAfter: 60 })).toEqual(expect.any(String));
   });
 
+  it('a worker takes the next waiting job at once, not after the polling interval', async () => {
+    await jobs.createQueue('backlog');
+    // Inserted before the worker starts (no wake-up from send): only the loop itself decides when it fetches again.
+    await jobs.boss.insert(Array.from({ length: 5 }, (_, n) => ({ name: 'backlog', data: { n } })));
+    const done: number[] = [];
+    const started = Date.now();
+    // With pg-boss 10's own worker, each job would wait out the 5 s interval: ≈ 20 s for the five.
+    await jobs.work<{ n: number }>(
+      'backlog',
+      async (job) => {
+        done.push(job.data.n);
+      },
+      { pollingIntervalSeconds: 5 },
+    );
+    await waitFor(async () => (await jobs.countByState('backlog')).completed === 5, 4000, 'five completions');
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(done.sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('a handler cannot complete a job that was failed and started again meanwhile (a takeover)', async () => {
+    await jobs.createQueue('taken-over', { retryLimit: 1, retryDelay: 0 });
+    const gates = [gate(), gate()];
+    let attempts = 0;
+    await jobs.work(
+      'taken-over',
+      async () => {
+        const attempt = attempts;
+        attempts += 1;
+        await gates[attempt]!.opened;
+        return { attempt };
+      },
+      { concurrency: 2 },
+    );
+    const id = (await jobs.send('taken-over', {}))!;
+    await waitFor(() => attempts === 1, 5000, 'the first attempt');
+    // Another process declares the run dead (as the sync scheduler's heartbeat takeover does); it is retried.
+    await jobs.boss.fail('taken-over', id, { reason: 'taken over' });
+    await waitFor(() => attempts === 2, 5000, 'the second attempt');
+    gates[0]!.open();
+    await sleep(300);
+    // The first handler's late result did not end the second run.
+    expect(await jobs.boss.getJobById('taken-over', id)).toMatchObject({ state: 'active', retryCount: 1 });
+    gates[1]!.open();
+    await waitFor(async () => (await jobs.countByState('taken-over')).completed === 1, 5000, 'the second run to complete');
+    expect((await jobs.boss.getJobById('taken-over', id))?.output).toEqual({ attempt: 1 });
+  });
+
+  it("a handler running past the job's expireInSeconds fails the job and the worker goes on", async () => {
+    await jobs.createQueue('expiring', { retryLimit: 0, expireInSeconds: 1 });
+    const seen: string[] = [];
+    await jobs.work<{ tag: string }>('expiring', async (job) => {
+      seen.push(job.data.tag);
+      if (job.data.tag === 'stuck') await sleep(3000);
+    });
+    const stuck = (await jobs.send('expiring', { tag: 'stuck' }))!;
+    await waitFor(() => seen.includes('stuck'), 5000, 'the stuck job to start');
+    await jobs.send('expiring', { tag: 'next' });
+    await waitFor(async () => (await jobs.countByState('expiring')).completed === 1, 2500, 'the next job, before the stuck one ends');
+    const failed = await jobs.boss.getJobById('expiring', stuck);
+    expect(failed?.state).toBe('failed');
+    expect(JSON.stringify(failed?.output)).toMatch(/expireInSeconds/);
+  });
+
   it('stop() waits for a running job to finish before resolving', async () => {
     // A queue of its own so the other tests' workers are unaffected until the end.
     await jobs.createQueue('slow');
