@@ -7,8 +7,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { ErrorBody } from '../http/errors';
-import { AuthError } from './errors';
-import { bearerTokenOf, sendUnauthorized } from './middleware';
+import { validatedBearer } from './middleware';
 import type { ValidatedToken } from './types';
 import type { TokenValidator } from './validator';
 
@@ -65,20 +64,8 @@ export function adminPrincipalOf(token: ValidatedToken, options: Pick<RequireAdm
 
 export function requireAdminToken(options: RequireAdminTokenOptions): RequestHandler {
   return async (req, res, next) => {
-    let token: ValidatedToken;
-    try {
-      const header = req.headers.authorization;
-      const raw = bearerTokenOf(header);
-      if (!raw && header) throw new AuthError('malformed', 'The Authorization header is not a bearer token');
-      token = await options.validator.validate(raw);
-    } catch (error) {
-      if (error instanceof AuthError) {
-        sendUnauthorized(res, error);
-        return;
-      }
-      next(error);
-      return;
-    }
+    const token = await validatedBearer(req, res, next, options.validator);
+    if (!token) return;
     // App-only tokens have no person behind them to hold an admin role or to name in the audit log.
     const principal = token.kind === 'user' ? adminPrincipalOf(token, options) : undefined;
     if (!principal) {

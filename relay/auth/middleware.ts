@@ -2,7 +2,7 @@
  * Express guards for the relay API: `requireUser` turns a valid Entra bearer token of a provisioned user into
  * `req.auth`; `requireAdmin` additionally demands the admin role. Answers use the relay's one error shape.
  */
-import type { RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ErrorBody } from '../http/errors';
 import { AuthError, type AuthFailureReason } from './errors';
 import './types';
@@ -64,23 +64,28 @@ export function bearerTokenOf(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/**
+ * The request's bearer token, validated; undefined once a 401 (or, for an unexpected failure, `next(error)`) has been
+ * sent, so the caller just returns.
+ */
+export async function validatedBearer(req: Request, res: Response, next: NextFunction, validator: Pick<TokenValidator, 'validate'>): Promise<ValidatedToken | undefined> {
+  try {
+    const header = req.headers.authorization;
+    const raw = bearerTokenOf(header);
+    if (!raw && header) throw new AuthError('malformed', 'The Authorization header is not a bearer token');
+    return await validator.validate(raw);
+  } catch (error) {
+    if (error instanceof AuthError) sendUnauthorized(res, error);
+    else next(error);
+    return undefined;
+  }
+}
+
 export function requireUser(options: RequireUserOptions): RequestHandler {
   const productName = options.productName ?? DEFAULT_PRODUCT_NAME;
   return async (req, res, next) => {
-    let token: ValidatedToken;
-    try {
-      const header = req.headers.authorization;
-      const raw = bearerTokenOf(header);
-      if (!raw && header) throw new AuthError('malformed', 'The Authorization header is not a bearer token');
-      token = await options.validator.validate(raw);
-    } catch (error) {
-      if (error instanceof AuthError) {
-        sendUnauthorized(res, error);
-        return;
-      }
-      next(error);
-      return;
-    }
+    const token = await validatedBearer(req, res, next, options.validator);
+    if (!token) return;
     let user: ResolvedUser | null;
     try {
       user = await options.resolveUser(token.tenantId, token.oid, token);

@@ -1,9 +1,10 @@
 /**
- * How the domain errors of the use-case rooms (relay/saving) reach HTTP callers: the status codes, error codes and
- * messages the sidebar contract (shared/api/sidebar.ts ERROR_CODES) promises, so the add-in reacts to them as before.
+ * How the domain errors of the use-case rooms (relay/saving, relay/sync) reach HTTP callers: the status codes, error
+ * codes and messages the contracts (shared/api/sidebar.ts ERROR_CODES, shared/api/sync.ts) promise.
  */
 import { ERROR_CODES } from '../../shared/api/sidebar';
 import { C4cNotConfiguredError, DuplicateRecordError, LinkedRecordNotFoundError, SaveInProgressError } from '../saving/types';
+import { MailboxNotActivatedError, MailboxPausedError } from '../sync/types';
 import { HttpError } from './errors';
 
 export function httpErrorFromDomain(error: unknown): HttpError | undefined {
@@ -16,5 +17,8 @@ export function httpErrorFromDomain(error: unknown): HttpError | undefined {
     return new HttpError(400, ERROR_CODES.invalidRequest, error.message, { [error.field]: 'Not found in C4C' });
   }
   if (error instanceof DuplicateRecordError) return new HttpError(409, ERROR_CODES.duplicate, error.message, { [error.field]: 'Already exists in C4C' });
+  // The state of the mailbox, not the request, is what is wrong.
+  if (error instanceof MailboxNotActivatedError) return new HttpError(409, 'sync-not-activated', error.message);
+  if (error instanceof MailboxPausedError) return new HttpError(409, error.status === 'paused' ? 'sync-paused' : 'sync-suspended', error.message);
   return undefined;
 }

@@ -14,10 +14,8 @@ import {
 import type { Store } from '../store';
 import type { C4cPort } from '../c4c/port';
 import type { SidebarService, SidebarUser } from '../sidebar/service';
-import { httpErrorFromC4c } from './c4c-errors';
-import { httpErrorFromDomain } from './domain-errors';
 import { HttpError } from './errors';
-import { runWithTiming, serverTimingHeader } from './timing';
+import { jsonRoute as handle } from './json-route';
 
 export interface SidebarRoutesOptions {
   requireUser: RequestHandler;
@@ -25,20 +23,6 @@ export interface SidebarRoutesOptions {
   service: SidebarService;
   c4cFor(organizationId: string): Promise<C4cPort>;
 }
-
-/** Express 5 forwards rejected promises to the error handler; this only narrows the handler type. */
-type AsyncHandler = (req: Request) => Promise<{ status?: number; body: unknown }>;
-const handle = (fn: AsyncHandler): RequestHandler => (req, res) =>
-  runWithTiming(async () => {
-    try {
-      const { status, body } = await fn(req);
-      const timing = serverTimingHeader();
-      if (timing) res.setHeader('Server-Timing', timing);
-      res.status(status ?? 200).json(body);
-    } catch (error) {
-      throw httpErrorFromDomain(error) ?? httpErrorFromC4c(error) ?? error;
-    }
-  });
 
 export function sidebarRoutes(options: SidebarRoutesOptions): Router {
   const { store, service } = options;

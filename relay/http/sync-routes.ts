@@ -3,8 +3,8 @@
  * /api/me/sync behind the sidebar's user guard. The mailbox is always the caller's own: organization and user come
  * from the validated token, never from the request, and a body naming anything else is refused.
  *
- * Domain errors of the sync control are mapped here: not activated → 409 sync-not-activated, paused / suspended →
- * 409 sync-paused / sync-suspended (the state of the mailbox, not the request, is what is wrong).
+ * Domain errors (relay/http/domain-errors.ts): not activated → 409 sync-not-activated, paused / suspended → 409
+ * sync-paused / sync-suspended.
  */
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
@@ -19,9 +19,9 @@ import type { RelayServices } from '../server';
 import type { Db } from '../store/db';
 import { StoreNotFoundError } from '../store/errors';
 import { createSyncSettingsRepository } from '../store/sync-settings';
-import { MailboxNotActivatedError, MailboxPausedError, type Actor, type SyncControl, type SyncSettingsRepository } from '../sync/types';
+import { type Actor, type SyncControl, type SyncSettingsRepository } from '../sync/types';
 import { HttpError } from './errors';
-import { runWithTiming, serverTimingHeader } from './timing';
+import { httpErrorOf, jsonRoute, type ErrorMapper, type RouteResult } from './json-route';
 
 export interface SyncRoutesOptions {
   requireUser: RequestHandler;
@@ -46,26 +46,11 @@ function callerOf(req: Request): Caller {
   return { organizationId: auth.organizationId, userId: auth.userId, actor: { kind: 'user', id: auth.userId } };
 }
 
-export function httpErrorFromSync(error: unknown): HttpError | undefined {
-  if (error instanceof MailboxNotActivatedError) return new HttpError(409, 'sync-not-activated', error.message);
-  if (error instanceof MailboxPausedError) return new HttpError(409, error.status === 'paused' ? 'sync-paused' : 'sync-suspended', error.message);
-  // The user row vanished between the token check and the write (deleted by an admin).
-  if (error instanceof StoreNotFoundError) return new HttpError(403, 'user-not-provisioned', 'Your account is not set up. Ask your administrator to add you.');
-  return undefined;
-}
-
-type AsyncHandler = (req: Request) => Promise<{ status?: number; body: unknown }>;
-const handle = (fn: AsyncHandler): RequestHandler => (req, res) =>
-  runWithTiming(async () => {
-    try {
-      const { status, body } = await fn(req);
-      const timing = serverTimingHeader();
-      if (timing) res.setHeader('Server-Timing', timing);
-      res.status(status ?? 200).json(body);
-    } catch (error) {
-      throw httpErrorFromSync(error) ?? error;
-    }
-  });
+/** The sync control's errors are mapped with every other domain error; a user row that vanished between the token
+ * check and the write (deleted by an admin) reads as not provisioned. */
+const httpErrorOfSync: ErrorMapper = (error) =>
+  error instanceof StoreNotFoundError ? new HttpError(403, 'user-not-provisioned', 'Your account is not set up. Ask your administrator to add you.') : httpErrorOf(error);
+const handle = (fn: (req: Request) => Promise<RouteResult>): RequestHandler => jsonRoute(fn, httpErrorOfSync);
 
 export function syncRoutes(options: SyncRoutesOptions): Router {
   const { sync } = options;
