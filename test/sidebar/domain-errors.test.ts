@@ -1,7 +1,8 @@
-/** The saving room's domain errors reach the sidebar as the contract's status codes, codes and messages. */
+/** The use-case rooms' domain errors reach the add-in as the contracts' status codes, codes and messages. */
 import { httpErrorFromDomain } from '../../relay/http/domain-errors';
 import { C4cNotConfiguredError, DuplicateRecordError, LinkedRecordNotFoundError, SaveInProgressError } from '../../relay/saving/types';
 import { ERROR_CODES } from '../../shared/api/sidebar';
+import { MailboxNotActivatedError, MailboxPausedError } from '../../relay/sync/types';
 
 describe('httpErrorFromDomain', () => {
   it('maps each domain error to what the add-in reacts to', () => {
@@ -19,6 +20,12 @@ describe('httpErrorFromDomain', () => {
       fields: { mainContactObjectId: 'Not found in C4C' },
     });
     expect(httpErrorFromDomain(new DuplicateRecordError('email'))).toMatchObject({ status: 409, code: ERROR_CODES.duplicate, fields: { email: 'Already exists in C4C' } });
+  });
+
+  it('maps the sync control\'s errors: the mailbox\'s state, not the request, is what is wrong', () => {
+    expect(httpErrorFromDomain(new MailboxNotActivatedError())).toMatchObject({ status: 409, code: 'sync-not-activated' });
+    expect(httpErrorFromDomain(new MailboxPausedError('paused'))).toMatchObject({ status: 409, code: 'sync-paused' });
+    expect(httpErrorFromDomain(new MailboxPausedError('suspended'))).toMatchObject({ status: 409, code: 'sync-suspended' });
   });
 
   it('leaves every other error to the next mapper', () => {
