@@ -16,6 +16,7 @@ import { generateLoopbackTls, type LoopbackTls } from '../entra/tls';
 import { ExchangeControl } from './control';
 import { createControlRouter } from './control-routes';
 import { seedDemoMailboxes } from './demo-data';
+import { createAutodiscoverRouter } from './autodiscover';
 import { createEwsRouter, EWS_PATH } from './ews';
 import { ExchangeStore } from './store';
 
@@ -96,6 +97,7 @@ export async function startExchangeEmulator(options: ExchangeEmulatorOptions = {
   const app = express();
   app.disable('x-powered-by');
   app.use(createEwsRouter(store, control));
+  app.use(createAutodiscoverRouter(store, control));
   app.use('/__control', createControlRouter(control));
   const tokenCheckConfigured = options.entra !== undefined || options.graph?.validateToken !== undefined;
   const graphFactory = options.mountGraph === true || (options.mountGraph === undefined && tokenCheckConfigured) ? loadGraphRouterFactory() : undefined;
