@@ -5,7 +5,7 @@
  * - **Session**: a tough-cookie jar on the axios instance and the CSRF token bound to it (§9). The token is fetched
  *   once (piggy-backed on the first GET when possible), sent on every write / `$batch` / POST function import, and
  *   re-fetched once when C4C answers `403` + `x-csrf-token: Required`.
- * - **Retries** (retry.ts): exponential back-off with full jitter, `Retry-After` honoured, on 429 / 502 / 503 / 504,
+ * - **Retries** (retry.ts, relay/lib/backoff.ts): exponential back-off with full jitter, `Retry-After` honoured, on 429 / 502 / 503 / 504,
  *   network errors and timeouts, but only where repeating is harmless: reads, read-only batches, updates and
  *   deletes. A create is never blindly repeated: with `createIdempotent` the caller's probe runs first and an
  *   existing record is returned instead of creating a second one.
@@ -33,7 +33,8 @@ import {
 } from './errors';
 import { type CollectionPage, unwrapCollection, unwrapEntity, unwrapFunctionResult } from './odata-json';
 import { buildQueryString, checkEntitySet, encodeQueryValue, entityPath, eq, stringLiteral, withQuery, type ODataQuery } from './query';
-import { backoffDelay, parseRetryAfter, retryPolicySchema, sleep as realSleep, type RetryPolicy, type RetryPolicyInput } from './retry';
+import { sleep as realSleep } from '../lib/backoff';
+import { parseRetryAfter, policyBackoff, retryPolicySchema, type RetryPolicy, type RetryPolicyInput } from './retry';
 
 /** pino-compatible: `logger.debug({ ...fields }, 'message')`. A pino Logger fits. */
 export interface C4cLogger {
@@ -452,6 +453,8 @@ export class C4cClient {
     const method = request.method;
     const logPath = this.#logPath(request.path);
     const isWrite = WRITE_METHODS.has(method);
+    // One step of the budget per attempt that failed; a CSRF re-fetch or a token refresh is not an attempt.
+    const backoff = policyBackoff(policy, { sleep: this.#sleep, random: this.#random });
     let attempt = 0;
     let csrfRetried = false;
     let authRetried = false;
@@ -464,7 +467,7 @@ export class C4cClient {
      */
     const probe = async (delayMs: number, failure: C4cError): Promise<SendResult | undefined> => {
       uncertain = true;
-      await this.#sleep(delayMs);
+      await backoff.wait(delayMs);
       let existing: unknown;
       try {
         existing = await request.probe?.();
@@ -493,14 +496,14 @@ export class C4cClient {
           { method, path: logPath, attempt, code: network.networkCode, timedOut: network.timedOut, ms: Date.now() - started },
           'C4C request failed without an answer',
         );
-        const delay = backoffDelay(attempt, policy, this.#random);
+        const step = backoff.next();
         if (request.mode === 'probe') {
-          const found = await probe(delay, network);
+          const found = await probe(step.delayMs, network);
           if (found) return found;
-          if (attempt < policy.maxAttempts) continue;
-        } else if (request.mode === 'idempotent' && attempt < policy.maxAttempts) {
+          if (step.retry) continue;
+        } else if (request.mode === 'idempotent' && step.retry) {
           uncertain = uncertain || isWrite;
-          await this.#sleep(delay);
+          await backoff.wait(step.delayMs);
           continue;
         }
         throw withAttempts(network, attempt, uncertain);
@@ -547,18 +550,18 @@ export class C4cClient {
         }
         throw failure instanceof C4cThrottledError ? failure : withAttempts(new C4cThrottledError(failure.message, { ...failure, retryAfterMs }), attempt, uncertain);
       }
-      const delay = retryAfterMs ?? backoffDelay(attempt, policy, this.#random);
+      const step = backoff.next(retryAfterMs);
 
       if (request.mode === 'probe' && outcomeUnknown) {
-        const found = await probe(delay, failure);
+        const found = await probe(step.delayMs, failure);
         if (found) return found;
-        if (transient && attempt < policy.maxAttempts) continue;
+        if (transient && step.retry) continue;
         throw withAttempts(failure, attempt, uncertain);
       }
-      if (transient && attempt < policy.maxAttempts && (request.mode === 'idempotent' || notProcessed)) {
-        this.#logger?.warn({ method, path: logPath, status: response.status, attempt, delayMs: delay }, 'C4C transient failure; retrying');
+      if (transient && step.retry && (request.mode === 'idempotent' || notProcessed)) {
+        this.#logger?.warn({ method, path: logPath, status: response.status, attempt, delayMs: step.delayMs }, 'C4C transient failure; retrying');
         uncertain = uncertain || outcomeUnknown;
-        await this.#sleep(delay);
+        await backoff.wait(step.delayMs);
         continue;
       }
       throw failure;

@@ -1,9 +1,10 @@
 /**
- * Retry timing: exponential back-off with full jitter (AWS architecture blog, "Exponential Backoff And Jitter"),
- * overridden by the server's `Retry-After` when it sends one. Which requests may be retried at all is decided by
- * the client (see `RetryMode` in client.ts); this module only says how long to wait.
+ * C4C's retry policy: exponential back-off with full jitter (AWS architecture blog, "Exponential Backoff And Jitter"),
+ * overridden by the server's `Retry-After` when it sends one; the mechanism is relay/lib/backoff.ts. Which requests
+ * may be retried at all is decided by the client (see `RetryMode` in client.ts); this module only says how long.
  */
 import { z } from 'zod';
+import { Backoff, backoffDelay as curveDelay, type BackoffOptions } from '../lib/backoff';
 
 export const retryPolicySchema = z.object({
   /** Total HTTP attempts per operation, including the first one. 1 = never retry. */
@@ -26,28 +27,19 @@ export type RetryPolicyInput = z.input<typeof retryPolicySchema>;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = retryPolicySchema.parse({});
 
-/**
- * `Retry-After` as milliseconds: delta-seconds (`120`) or an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`).
- * Returns undefined when absent or unreadable; a date in the past gives 0.
- */
-export function parseRetryAfter(value: string | undefined | null, now: number = Date.now()): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+export { parseRetryAfterMs as parseRetryAfter } from '../lib/backoff';
+
+/** The policy's curve: uniform in [0, min(maxDelay, base · 2^(retry-1))). */
+function curveOf(policy: RetryPolicy): BackoffOptions {
+  return { baseMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs, jitter: 'full' };
 }
 
-/**
- * Delay before retry number `retry` (1 = the first retry): uniform in [0, min(maxDelay, base · 2^(retry-1))].
- * `random` is injectable for tests.
- */
+/** Delay before retry number `retry` (1 = the first retry). `random` is injectable for tests. */
 export function backoffDelay(retry: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const exponential = policy.baseDelayMs * 2 ** Math.max(0, retry - 1);
-  const cap = Math.min(policy.maxDelayMs, exponential);
-  return Math.floor(random() * cap);
+  return curveDelay(retry, curveOf(policy), random);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The budget of one operation under `policy` (a `Retry-After` passed to `next()` replaces the jittered delay). */
+export function policyBackoff(policy: RetryPolicy, options: Pick<BackoffOptions, 'sleep' | 'random' | 'signal'> = {}): Backoff {
+  return new Backoff({ ...curveOf(policy), maxAttempts: policy.maxAttempts, ...options });
+}

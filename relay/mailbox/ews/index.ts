@@ -27,4 +27,4 @@ export function createEwsMailbox(address: string, access: MailboxAccess, options
 }
 
 export { EwsMailbox, EWS_SYNC_PAGE_SIZE, xmlText, type EwsAccess, type EwsMailboxOptions } from './mailbox';
-export { accountLimiter, DEFAULT_EWS_CONCURRENCY, EWS_MAX_CONCURRENCY, Semaphore } from './limiter';
+export { accountLimiter, DEFAULT_EWS_CONCURRENCY, EWS_MAX_CONCURRENCY } from './limiter';

@@ -12,7 +12,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import https from 'node:https';
 import axios, { type AxiosResponse } from 'axios';
 import type { IXHRApi, IXHROptions } from 'ews-javascript-api';
-import type { Semaphore } from './limiter';
+import { Backoff } from '../../lib/backoff';
+import type { Limiter } from '../../lib/limiter';
 
 /** What the transport saw for the calls of one Mailbox method. */
 export interface CallRecord {
@@ -33,7 +34,7 @@ export interface CallRecord {
 export const callContext = new AsyncLocalStorage<CallRecord>();
 
 export interface EwsTransportOptions {
-  limiter: Semaphore;
+  limiter: Limiter;
   /** Resends after ErrorServerBusy before giving up (default 4). */
   maxBusyRetries?: number;
   /** Longest back-off honoured in-process; a longer hint fails the call as throttled (default 30 s). */
@@ -89,8 +90,6 @@ function xhrLike(status: number, statusText: string, body: string, headers: Reco
   return response as unknown as XMLHttpRequest;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class EwsTransport implements IXHRApi {
   readonly apiName = 'relay-ews-transport';
   private readonly httpsAgent?: https.Agent;
@@ -102,12 +101,11 @@ export class EwsTransport implements IXHRApi {
   async xhr(request: IXHROptions): Promise<XMLHttpRequest> {
     const record = callContext.getStore();
     const operation = soapOperationOf(request.data);
-    const maxBusy = this.options.maxBusyRetries ?? 4;
-    const maxBackOff = this.options.maxBackOffMs ?? 30_000;
-    const maxNetwork = READ_ONLY.has(operation) ? (this.options.maxNetworkRetries ?? 2) : 0;
-    const sleep = this.options.sleep ?? defaultSleep;
-    let busyAttempts = 0;
-    let networkAttempts = 0;
+    const sleep = this.options.sleep;
+    // Two budgets: the server's busy hints and dropped connections are unrelated, one must not spend the other's.
+    // Without a hint, busy waits 1 s, 2 s, 4 s, …; a wait over the cap is not slept through (the job reschedules).
+    const busy = new Backoff({ baseMs: 1000, maxAttempts: Math.max(0, this.options.maxBusyRetries ?? 4) + 1, giveUpAboveMs: this.options.maxBackOffMs ?? 30_000, sleep });
+    const network = new Backoff({ baseMs: 200, maxAttempts: (READ_ONLY.has(operation) ? Math.max(0, this.options.maxNetworkRetries ?? 2) : 0) + 1, sleep });
     for (;;) {
       let response: AxiosResponse<string>;
       const release = await this.options.limiter.acquire();
@@ -128,9 +126,9 @@ export class EwsTransport implements IXHRApi {
         });
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'ENETWORK';
-        if (networkAttempts < maxNetwork) {
-          networkAttempts += 1;
-          await sleep(100 * 2 ** networkAttempts);
+        const step = network.next();
+        if (step.retry) {
+          await network.wait(step.delayMs);
           continue;
         }
         if (record) Object.assign(record, { status: 0, networkError: code });
@@ -146,13 +144,12 @@ export class EwsTransport implements IXHRApi {
       if (record && fault) Object.assign(record, { faultCode: fault.code, faultMessage: fault.message });
       if (fault?.code === 'ErrorServerBusy') {
         if (record) record.throttled += 1;
-        const wait = fault.backOffMs ?? 1000 * 2 ** busyAttempts;
-        if (busyAttempts < maxBusy && wait <= maxBackOff) {
-          busyAttempts += 1;
-          await sleep(wait);
+        const step = busy.next(fault.backOffMs);
+        if (step.retry) {
+          await busy.wait(step.delayMs);
           continue;
         }
-        if (record) record.backOffMs = wait;
+        if (record) record.backOffMs = step.delayMs;
       }
       if (response.status === 500 && !looksLikeSoap(body)) {
         // Keep the library's SOAP fault parser away from non-XML bodies (it would crash the process).

@@ -17,7 +17,8 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { GraphClientError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
-import type { WeightedLimiter } from './limiter';
+import { Backoff, retry, type Sleep } from '../../lib/backoff';
+import type { Limiter } from '../../lib/limiter';
 
 export const IMMUTABLE_ID_PREFERENCE = 'IdType="ImmutableId"';
 
@@ -138,11 +139,9 @@ export interface ReplayOptions {
   maxReplays: number;
   /** Back-off before the first resend; doubles per resend, with jitter (half to all of it). */
   baseDelayMs: number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   random?: () => number;
 }
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Resends idempotent requests (see isReplayable) whose connection dropped, at most `maxReplays` times with exponential
@@ -153,30 +152,27 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
  */
 export class ReplayOnDropHandler implements Middleware {
   private next?: Middleware;
-  private readonly used = new WeakMap<Context, number>();
+  private readonly budgets = new WeakMap<Context, Backoff>();
 
   constructor(private readonly options: ReplayOptions) {}
 
   async execute(context: Context): Promise<void> {
-    const sleep = this.options.sleep ?? defaultSleep;
-    const random = this.options.random ?? Math.random;
-    for (;;) {
-      try {
-        await (this.next as Middleware).execute(context);
-        return;
-      } catch (error) {
-        if (!(error instanceof ConnectionError)) throw error;
+    let budget = this.budgets.get(context);
+    if (!budget) {
+      const { maxReplays, baseDelayMs, sleep, random } = this.options;
+      budget = new Backoff({ baseMs: baseDelayMs, jitter: 'equal', maxAttempts: Math.max(0, maxReplays) + 1, sleep, random });
+      this.budgets.set(context, budget);
+    }
+    await retry(() => (this.next as Middleware).execute(context), budget, {
+      retryable: (error, attempt) => {
+        if (!(error instanceof ConnectionError)) return false;
         // Decided only after a drop: parsing a $batch body for every request would tax the path that works.
         const url = typeof context.request === 'string' ? context.request : context.request.url;
-        const replayable = isReplayable(url, context.options?.method ?? 'GET', context.options?.body);
-        const used = this.used.get(context) ?? 0;
-        error.replayable = replayable;
-        error.attempts = used + 1;
-        if (!replayable || error.kind !== 'connection' || used >= this.options.maxReplays) throw error;
-        this.used.set(context, used + 1);
-        await sleep(this.options.baseDelayMs * 2 ** used * (0.5 + 0.5 * random()));
-      }
-    }
+        error.replayable = isReplayable(url, context.options?.method ?? 'GET', context.options?.body);
+        error.attempts = attempt;
+        return error.replayable && error.kind === 'connection';
+      },
+    });
   }
 
   setNext(next: Middleware): void {
@@ -185,7 +181,7 @@ export class ReplayOnDropHandler implements Middleware {
 }
 
 export interface HttpHandlerOptions {
-  limiter: WeightedLimiter;
+  limiter: Limiter;
   /** Extra CA certificates (PEM) to trust besides Node's defaults; the emulators' self-signed CA in tests. */
   caPem?: string;
   /** Socket timeout for one request. */

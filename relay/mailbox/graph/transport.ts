@@ -10,6 +10,7 @@
  */
 import { AuthenticationHandler, Client, GraphClientError, ResponseType, RetryHandler, RetryHandlerOptions, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
+import { backoffDelay, sleep } from '../../lib/backoff';
 import { acquireMailboxLimiter } from './limiter';
 import { IMMUTABLE_ID_PREFERENCE, isReplayable, LimitedNodeHttpHandler, PreferHeaderHandler, ReplayOnDropHandler } from './middleware';
 import { errorFromException, errorFromGraphResponse, GraphMailboxError, parseRetryAfter, type GraphErrorBody } from './errors';
@@ -218,13 +219,13 @@ export class GraphTransport {
         const throttled = sub.status === 429 || sub.status === 503;
         if (throttled && attempt < this.options.maxRetries && (retryAfter ?? 0) <= this.options.maxRetryAfterSeconds) {
           retry.push(index);
-          waitSeconds = Math.max(waitSeconds, retryAfter ?? this.options.defaultDelaySeconds * 2 ** attempt);
+          waitSeconds = Math.max(waitSeconds, retryAfter ?? backoffDelay(attempt + 1, { baseMs: this.options.defaultDelaySeconds * 1000 }) / 1000);
           continue;
         }
         results[index] = errorFromGraphResponse(sub.status, sub.body as GraphErrorBody, headers.get('Retry-After'), what, this.options);
       }
       pending = retry;
-      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
+      if (pending.length > 0) await sleep(waitSeconds * 1000);
     }
   }
 
