@@ -7,6 +7,22 @@
  * they change whenever the item changes, so the sync status table can detect edits without comparing fields.
  */
 
+/**
+ * A certificate uploaded to the app registration (Certificates & secrets), as msal-node's `auth.clientCertificate`
+ * takes it: a thumbprint names the certificate in the assertion's header (`x5t#S256` for SHA-256, signed PS256;
+ * `x5t` for the legacy SHA-1, signed RS256).
+ */
+export interface GraphClientCertificate {
+  /** SHA-256 thumbprint, hex (preferred). */
+  thumbprintSha256?: string;
+  /** SHA-1 thumbprint, hex (what older Entra portals show). */
+  thumbprint?: string;
+  /** PEM private key (PKCS#8 or PKCS#1) of the certificate. */
+  privateKeyPem: string;
+  /** PEM certificate chain sent as `x5c` (subject name / issuer authentication only). */
+  x5c?: string;
+}
+
 /** How an organization reaches its users' mailboxes (product feature A3). */
 export type MailboxAccess =
   | {
@@ -23,7 +39,10 @@ export type MailboxAccess =
       kind: 'graph-app';
       tenantId: string;
       clientId: string;
-      clientSecret: string;
+      /** Exactly one of `clientSecret` and `clientCertificate`. */
+      clientSecret?: string;
+      /** Certificate credential: msal-node signs a client assertion (RFC 7523 JWT) with the key instead of a secret. */
+      clientCertificate?: GraphClientCertificate;
       /** Entra authority host, e.g. https://login.microsoftonline.com (the emulator's URL in tests). */
       authorityHost: string;
       /** Graph root, e.g. https://graph.microsoft.com (the emulator's URL in tests). */

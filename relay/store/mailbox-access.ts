@@ -1,6 +1,7 @@
 /**
  * Mailbox access settings per organization (A3) and per-user mailbox credentials (S8), with every secret sealed by
- * the relay's key: the service-account password or the Graph app's client secret is bound to the organization, a
+ * the relay's key: the service-account password or the Graph app's client secret or certificate private key is bound
+ * to the organization, a
  * user's password or refresh token to that user. `get…` reads return metadata only; `accessFor` assembles the
  * decrypted `MailboxAccess` for the relay's own mailbox calls and persists a rotated refresh token, sealed, at once
  * (the token endpoint invalidates the previous one, so losing the new one would lose the user's consent).
@@ -12,6 +13,23 @@ import type { Queryable } from './db';
 import { isId, StoreNotFoundError } from './errors';
 
 const httpsOrHttpUrl = z.url({ protocol: /^https?$/ });
+const hex = (length: number) => z.string().regex(new RegExp(`^[0-9A-Fa-f]{${length}}$`), `${length} hex characters`).transform((v) => v.toLowerCase());
+
+/**
+ * A Graph app's certificate credential: the private key is sealed like a client secret; thumbprints, subject and
+ * expiry are public facts about the certificate, kept as settings (the caller computed them from the certificate).
+ */
+const clientCertificateSchema = z
+  .strictObject({
+    privateKeyPem: z.string().includes('PRIVATE KEY-----').max(16_384),
+    thumbprintSha256: hex(64).optional(),
+    thumbprint: hex(40).optional(),
+    subject: z.string().max(1024).optional(),
+    notAfter: z.iso.datetime({ offset: true }).optional(),
+    /** Accepted so a `MailboxAccess` value can be stored as is; the chain is not kept (no subject name / issuer auth). */
+    x5c: z.string().optional(),
+  })
+  .refine((c) => c.thumbprintSha256 !== undefined || c.thumbprint !== undefined, { message: 'the certificate thumbprint is required', path: ['thumbprintSha256'] });
 
 /** What an admin sets for the organization; secrets are optional on update (left out = keep the stored one). */
 export const mailboxAccessInputSchema = z.discriminatedUnion('kind', [
@@ -28,9 +46,11 @@ export const mailboxAccessInputSchema = z.discriminatedUnion('kind', [
     tenantId: z.guid(),
     clientId: z.guid(),
     clientSecret: z.string().min(1).max(1024).optional(),
+    /** Instead of `clientSecret`. */
+    clientCertificate: clientCertificateSchema.optional(),
     authorityHost: httpsOrHttpUrl.default('https://login.microsoftonline.com'),
     graphBaseUrl: httpsOrHttpUrl.default('https://graph.microsoft.com'),
-  }),
+  }).refine((v) => v.clientSecret === undefined || v.clientCertificate === undefined, { message: 'give a client secret or a certificate, not both', path: ['clientCertificate'] }),
   z.strictObject({
     kind: z.literal('graph-delegated'),
     tenantId: z.guid(),
@@ -82,6 +102,27 @@ const USER_CREDENTIAL: Record<MailboxAccessKind, UserCredentialKind | undefined>
   'graph-delegated': 'refresh-token',
 };
 
+/** Settings that describe the stored Graph app credential; kept with it when an edit leaves the credential out. */
+const CREDENTIAL_SETTINGS = ['credentialType', 'certificateThumbprintSha256', 'certificateThumbprint', 'certificateSubject', 'certificateNotAfter'] as const;
+
+/** Splits graph-app input into the value to seal and the credential's public settings. */
+function graphAppCredential(data: Extract<ParsedInput, { kind: 'graph-app' }>): { secret?: string; settings: Record<string, string> } {
+  const cert = data.clientCertificate;
+  if (cert) {
+    return {
+      secret: cert.privateKeyPem,
+      settings: {
+        credentialType: 'certificate',
+        ...(cert.thumbprintSha256 ? { certificateThumbprintSha256: cert.thumbprintSha256 } : {}),
+        ...(cert.thumbprint ? { certificateThumbprint: cert.thumbprint } : {}),
+        ...(cert.subject ? { certificateSubject: cert.subject } : {}),
+        ...(cert.notAfter ? { certificateNotAfter: cert.notAfter } : {}),
+      },
+    };
+  }
+  return data.clientSecret === undefined ? { settings: {} } : { secret: data.clientSecret, settings: { credentialType: 'secret' } };
+}
+
 // Associated data: a sealed value copied to another organization's or user's row does not open there.
 const orgContext = (organizationId: string): string => `mailbox-access:${organizationId}`;
 const userContext = (organizationId: string, userId: string): string => `mailbox-credential:${organizationId}:${userId}`;
@@ -111,13 +152,20 @@ export function createMailboxAccessRepository(db: Queryable, box: SecretBox): Ma
       if (!isId(organizationId)) throw new StoreNotFoundError('no such organization');
       const secretField = SECRET_FIELD[data.kind];
       const { kind, ...rest } = data;
-      const secret = secretField === undefined ? undefined : (rest as Record<string, unknown>)[secretField];
-      const settings = Object.fromEntries(Object.entries(rest).filter(([key]) => key !== secretField));
+      let secret = secretField === undefined ? undefined : (rest as Record<string, unknown>)[secretField];
+      let settings: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([key]) => key !== secretField && key !== 'clientCertificate'));
       const current = await row(organizationId);
       // A secret can be kept only for the same kind of access: a service password is no client secret.
       const keep = secret === undefined && current?.kind === kind ? current.secret_ciphertext : null;
+      if (data.kind === 'graph-app') {
+        const credential = graphAppCredential(data);
+        secret = credential.secret;
+        // Keeping the stored credential keeps what it is (secret or certificate, with the certificate's facts).
+        const kept = secret === undefined && keep !== null && current ? Object.fromEntries(CREDENTIAL_SETTINGS.filter((k) => current.settings[k] !== undefined).map((k) => [k, current.settings[k]])) : {};
+        settings = { ...settings, ...credential.settings, ...kept };
+      }
       if (secretField !== undefined && secret === undefined && keep === null) {
-        throw new StoreNotFoundError(`a ${secretField === 'password' ? 'password' : 'client secret'} is required for new ${kind} access`);
+        throw new StoreNotFoundError(`a ${secretField === 'password' ? 'password' : 'client secret'} is required${kind === 'graph-app' ? ' (or a certificate)' : ''} for new ${kind} access`);
       }
       const sealed = typeof secret === 'string' ? box.seal(secret, orgContext(organizationId)) : keep;
       const { rows } = await db.query<AccessRow>(
@@ -181,8 +229,18 @@ export function createMailboxAccessRepository(db: Queryable, box: SecretBox): Ma
           return { kind: 'ews-impersonation', ewsUrl: text('ewsUrl'), username: text('username'), password: orgSecret, ...(s.maxConcurrency !== undefined ? { maxConcurrency: Number(s.maxConcurrency) } : {}) };
         case 'ews-direct':
           return { kind: 'ews-direct', ewsUrl: text('ewsUrl'), username: user.mailbox_login ?? user.email, password: userSecret ?? '' };
-        case 'graph-app':
-          return { kind: 'graph-app', tenantId: text('tenantId'), clientId: text('clientId'), clientSecret: orgSecret, authorityHost: text('authorityHost'), graphBaseUrl: text('graphBaseUrl') };
+        case 'graph-app': {
+          const common = { kind: 'graph-app', tenantId: text('tenantId'), clientId: text('clientId'), authorityHost: text('authorityHost'), graphBaseUrl: text('graphBaseUrl') } as const;
+          if (s.credentialType !== 'certificate') return { ...common, clientSecret: orgSecret };
+          return {
+            ...common,
+            clientCertificate: {
+              ...(s.certificateThumbprintSha256 !== undefined ? { thumbprintSha256: text('certificateThumbprintSha256') } : {}),
+              ...(s.certificateThumbprint !== undefined ? { thumbprint: text('certificateThumbprint') } : {}),
+              privateKeyPem: orgSecret,
+            },
+          };
+        }
         case 'graph-delegated':
           return {
             kind: 'graph-delegated',

@@ -1,6 +1,7 @@
 /**
  * Access tokens for Microsoft Graph through msal-node, for the two Graph access kinds:
- * - application access: client credentials, scope `https://graph.microsoft.com/.default`; msal caches the token;
+ * - application access: client credentials, scope `https://graph.microsoft.com/.default`, proven with a client secret
+ *   or a certificate (msal-node signs a fresh client assertion with its private key); msal caches the token;
  * - delegated access: the user's refresh token (stored encrypted by the caller) is redeemed with
  *   `acquireTokenByRefreshToken`. msal-node never returns refresh tokens in `AuthenticationResult`; the rotated one is
  *   written to msal's token cache, so we read it back from the serialized cache and hand it to
@@ -10,6 +11,7 @@
 import { ConfidentialClientApplication, CryptoProvider, type AuthenticationResult, type Configuration, type NodeAuthOptions, type NodeSystemOptions } from '@azure/msal-node';
 import type { AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
+import type { GraphClientCertificate } from '../types';
 
 /** Resource id of Microsoft Graph: token audience, independent of the URL the calls go to (an emulator in tests). */
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -23,23 +25,53 @@ export function delegatedScopes(resource = GRAPH_RESOURCE): string[] {
 
 /** Extra msal-node settings: in tests the Entra emulator's knownAuthorities / metadata / CA-trusting network client. */
 export interface MsalOverrides {
-  auth?: Partial<Omit<NodeAuthOptions, 'clientId' | 'clientSecret' | 'authority'>>;
+  auth?: Partial<Omit<NodeAuthOptions, 'clientId' | 'clientSecret' | 'clientCertificate' | 'clientAssertion' | 'authority'>>;
   system?: NodeSystemOptions;
 }
 
 export interface AppCredentials {
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** Exactly one of `clientSecret` and `clientCertificate`. */
+  clientSecret?: string;
+  clientCertificate?: GraphClientCertificate;
   authorityHost: string;
 }
 
-const credentialsSchema = z.object({
-  tenantId: z.string().min(1),
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  authorityHost: z.url({ protocol: /^https$/ }),
-});
+const hex = (length: number) => z.string().regex(new RegExp(`^[0-9A-Fa-f]{${length}}$`), `${length} hex characters`);
+
+const certificateSchema = z
+  .object({
+    thumbprintSha256: hex(64).optional(),
+    thumbprint: hex(40).optional(),
+    privateKeyPem: z.string().includes('PRIVATE KEY-----'),
+    x5c: z.string().includes('-----BEGIN CERTIFICATE-----').optional(),
+  })
+  .refine((c) => c.thumbprintSha256 !== undefined || c.thumbprint !== undefined, 'a certificate needs its SHA-256 (or SHA-1) thumbprint');
+
+const credentialsSchema = z
+  .object({
+    tenantId: z.string().min(1),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    clientCertificate: certificateSchema.optional(),
+    authorityHost: z.url({ protocol: /^https$/ }),
+  })
+  .refine((c) => (c.clientSecret === undefined) !== (c.clientCertificate === undefined), 'give either a client secret or a client certificate');
+
+/** msal-node's credential options: a secret, or a certificate it turns into a signed client assertion per request. */
+function credentialOptions(c: z.output<typeof credentialsSchema>): Pick<NodeAuthOptions, 'clientSecret' | 'clientCertificate'> {
+  if (!c.clientCertificate) return { clientSecret: c.clientSecret };
+  const cert = c.clientCertificate;
+  return {
+    clientCertificate: {
+      // SHA-256 wins when both are known: msal then signs PS256 with `x5t#S256` (SHA-1 / RS256 is deprecated).
+      ...(cert.thumbprintSha256 ? { thumbprintSha256: cert.thumbprintSha256.toLowerCase() } : { thumbprint: cert.thumbprint?.toLowerCase() }),
+      privateKey: cert.privateKeyPem,
+      ...(cert.x5c ? { x5c: cert.x5c } : {}),
+    },
+  };
+}
 
 export function createMsalApp(credentials: AppCredentials, overrides: MsalOverrides = {}): ConfidentialClientApplication {
   const c = credentialsSchema.parse(credentials);
@@ -47,7 +79,7 @@ export function createMsalApp(credentials: AppCredentials, overrides: MsalOverri
     auth: {
       ...overrides.auth,
       clientId: c.clientId,
-      clientSecret: c.clientSecret,
+      ...credentialOptions(c),
       authority: `${c.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(c.tenantId)}`,
     },
     system: {

@@ -183,6 +183,17 @@ export function errorFromException(error: unknown, what: string, context: { addr
   if (error instanceof AuthError) {
     const code = error.errorCode;
     const message = `${error.errorCode}: ${error.errorMessage}`.slice(0, 500);
+    // Certificate credentials: checked first, since they also come as invalid_client and the advice differs.
+    const assertion = /AADSTS(700027|700024|700023|700021)\b/.exec(message);
+    if (assertion) {
+      const why =
+        assertion[1] === '700024'
+          ? "the signed client assertion was outside its valid time range: check the relay host's clock."
+          : assertion[1] === '700027'
+            ? "the certificate is not (or no longer) uploaded to the app registration (Certificates & secrets), or the private key does not belong to it. Upload the certificate to the app, or save the matching certificate and key in the organization settings."
+            : 'the signed client assertion names the wrong app or token endpoint: check the tenant id and client id.';
+      return new GraphMailboxError('invalid-credentials', `Entra ID rejected the app's certificate credential: ${why} (${message})`, false, 'invalid-credentials', {}, error);
+    }
     if (/AADSTS7000215|AADSTS7000222|invalid_client/i.test(message) || code === 'invalid_client') {
       return new GraphMailboxError(
         'invalid-credentials',

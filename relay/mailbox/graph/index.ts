@@ -39,7 +39,7 @@ export function openGraphMailbox(address: string, access: GraphAccess, options: 
   const credentials = { tenantId: access.tenantId, clientId: access.clientId, clientSecret: access.clientSecret, authorityHost: access.authorityHost };
   const auth =
     access.kind === 'graph-app'
-      ? new AppTokenProvider(credentials, options.msal, resource)
+      ? new AppTokenProvider(access.clientCertificate ? { ...credentials, clientSecret: undefined, clientCertificate: access.clientCertificate } : credentials, options.msal, resource)
       : new DelegatedTokenProvider({ ...credentials, refreshToken: access.refreshToken, onRefreshTokenRotated: access.onRefreshTokenRotated }, options.msal, resource);
   const retry = options.retry ?? {};
   const transport = new GraphTransport({

@@ -21,6 +21,10 @@ export interface EntraControl {
   revokeUserRefreshTokens(tenantId: string, oid: string): number;
   /** The app's current secret stops working (AADSTS7000215). */
   revokeAppSecret(tenantId: string, clientId: string): void;
+  /** Uploads a certificate (PEM) to the app: client assertions signed with its key are accepted. */
+  addAppCertificate(tenantId: string, clientId: string, certificatePem: string): void;
+  /** Deletes the app's certificates: assertions signed with them answer AADSTS700027. */
+  removeAppCertificates(tenantId: string, clientId: string): void;
   /** New signing key (new `kid`) signs from now on; with `retirePrevious` old keys leave the JWKS. */
   rotateSigningKeys(options?: { retirePrevious?: boolean }): Promise<{ kid: string; publishedKids: string[] }>;
   signingKeyIds(): string[];
@@ -44,6 +48,8 @@ export function createControl(directory: Directory): EntraControl {
     issueAppToken: (input) => directory.issueAppToken(input),
     revokeUserRefreshTokens: (tenantId, oid) => directory.revokeUserRefreshTokens(tenantId, oid),
     revokeAppSecret: (tenantId, clientId) => directory.revokeAppSecret(tenantId, clientId),
+    addAppCertificate: (tenantId, clientId, certificatePem) => directory.addAppCertificate(tenantId, clientId, certificatePem),
+    removeAppCertificates: (tenantId, clientId) => directory.removeAppCertificates(tenantId, clientId),
     rotateSigningKeys: async (options) => {
       const key = await directory.keys.rotate(options);
       return { kid: key.kid, publishedKids: directory.keys.kids };
@@ -59,7 +65,7 @@ export function createControl(directory: Directory): EntraControl {
 /** Secrets never leave the emulator through the control API. */
 function publicApp(app: RegisteredApp): Omit<RegisteredApp, 'clientSecret'> & { confidential: boolean } {
   const { clientSecret, ...rest } = app;
-  return { ...rest, confidential: clientSecret !== undefined };
+  return { ...rest, confidential: clientSecret !== undefined || app.certificates.length > 0 };
 }
 
 export function controlRouter(control: EntraControl, caPem: () => string): Router {
@@ -91,6 +97,15 @@ export function controlRouter(control: EntraControl, caPem: () => string): Route
   });
   router.post('/apps/:tenantId/:clientId/revoke-secret', (req, res) => {
     control.revokeAppSecret(req.params.tenantId, req.params.clientId);
+    res.status(204).end();
+  });
+  router.post('/apps/:tenantId/:clientId/certificates', (req, res) => {
+    const body = z.object({ certificatePem: z.string().includes('-----BEGIN CERTIFICATE-----') }).parse(req.body);
+    control.addAppCertificate(req.params.tenantId, req.params.clientId, body.certificatePem);
+    res.status(204).end();
+  });
+  router.delete('/apps/:tenantId/:clientId/certificates', (req, res) => {
+    control.removeAppCertificates(req.params.tenantId, req.params.clientId);
     res.status(204).end();
   });
   router.post('/keys/rotate', async (req, res) => {

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { registeredCertificate, type RegisteredCertificate } from './client-assertion';
 import { SigningKeyRing } from './keys';
 import { appAccessClaims, delegatedAccessClaims, derivedGuid, signToken, type SignWith } from './tokens';
 
@@ -12,8 +13,10 @@ const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 export const registerAppSchema = z.object({
   tenantId: guid,
   clientId: guid,
-  /** Without a secret the app is a public client (SPA / NAA / native): PKCE instead of client authentication. */
+  /** Without a secret or certificate the app is a public client (SPA / NAA / native): PKCE instead of client authentication. */
   clientSecret: z.string().min(1).optional(),
+  /** Certificates (PEM) uploaded under "Certificates & secrets": the app may authenticate with a signed client assertion. */
+  certificates: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).default([]),
   displayName: z.string().min(1).optional(),
   redirectUris: z.array(z.string().min(1)).default([]),
   /** Application ID URI of an API app (`api://<clientId>` by default). */
@@ -135,6 +138,8 @@ export class Directory {
 
   registerApp(input: RegisterAppInput): RegisteredApp {
     const parsed = registerAppSchema.parse(input);
+    // A PEM that is no certificate fails here, at registration, rather than at the first token request.
+    parsed.certificates.forEach(registeredCertificate);
     const app: RegisteredApp = {
       ...parsed,
       appIdUri: parsed.appIdUri ?? `api://${parsed.clientId}`,
@@ -216,6 +221,27 @@ export class Directory {
 
   signInUserOf(tenantId: string): string | undefined {
     return this.signInUser.get(tenantId);
+  }
+
+  /** Uploads one more certificate to the app registration (Entra keeps several, e.g. during a rollover). */
+  addAppCertificate(tenantId: string, clientId: string, certificatePem: string): void {
+    const app = this.apps.get(`${tenantId}|${clientId}`);
+    if (!app) throw new Error(`No app ${clientId} in tenant ${tenantId}`);
+    registeredCertificate(certificatePem);
+    app.certificates = [...app.certificates, certificatePem];
+  }
+
+  /** Deletes every certificate of the app registration: assertions signed with them fail with AADSTS700027. */
+  removeAppCertificates(tenantId: string, clientId: string): void {
+    const app = this.apps.get(`${tenantId}|${clientId}`);
+    if (!app) throw new Error(`No app ${clientId} in tenant ${tenantId}`);
+    app.certificates = [];
+    // The app stays confidential (as Entra keeps it): with no credential left, every proof it presents is wrong.
+    app.clientSecret ??= `removed:${randomBytes(24).toString('base64url')}`;
+  }
+
+  certificatesOf(app: RegisteredApp): RegisteredCertificate[] {
+    return app.certificates.map(registeredCertificate);
   }
 
   revokeAppSecret(tenantId: string, clientId: string): void {

@@ -3,6 +3,7 @@
  * immediate sign-in. Pure functions of the directory and the request parameters; HTTP lives in server.ts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { verifyClientAssertion } from './client-assertion';
 import { aadsts, EntraError } from './errors';
 import type { Directory, DirectoryUser, RegisteredApp } from './directory';
 import { appAccessClaims, clientInfo, delegatedAccessClaims, GRAPH_RESOURCE, idTokenClaims, signToken } from './tokens';
@@ -16,6 +17,8 @@ const ACCESS_TOKEN_LIFETIME_SEC = 3599;
 export interface OAuthContext {
   directory: Directory;
   issuer(tenantId: string): string;
+  /** The emulator's origin: client assertions name `<origin>/<tenant>/oauth2/v2.0/token` as their audience. */
+  origin(): string;
 }
 
 type Params = Record<string, string | undefined>;
@@ -73,16 +76,42 @@ function sameSecret(presented: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Confidential apps must prove their secret; public clients (no secret registered) must not send one. */
-function authenticateClient(app: RegisteredApp, secret: string | undefined): void {
-  if (app.clientSecret === undefined) {
-    if (secret !== undefined) {
+/** How the client proved itself on this request: a secret, a signed client assertion (certificate), or nothing. */
+interface ClientProof {
+  secret?: string;
+  assertion?: string;
+  assertionType?: string;
+  /** Token endpoint URLs an assertion may name as `aud`. */
+  audiences: string[];
+}
+
+function isConfidential(app: RegisteredApp): boolean {
+  return app.clientSecret !== undefined || app.certificates.length > 0;
+}
+
+/**
+ * Confidential apps must prove a secret or a certificate they registered; public clients (neither registered) must
+ * send neither.
+ */
+async function authenticateClient(ctx: OAuthContext, app: RegisteredApp, proof: ClientProof): Promise<void> {
+  if (!isConfidential(app)) {
+    if (proof.secret !== undefined || proof.assertion !== undefined) {
       throw new EntraError(401, 'invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
     }
     return;
   }
-  if (secret === undefined) throw aadsts.secretRequired();
-  if (!sameSecret(secret, app.clientSecret)) throw aadsts.invalidClientSecret(app.clientId);
+  if (proof.secret !== undefined && proof.assertion !== undefined) {
+    throw new EntraError(400, 'invalid_request', 90014, "The request must contain only one of 'client_assertion' and 'client_secret'.");
+  }
+  if (proof.assertion !== undefined) {
+    await verifyClientAssertion(
+      { assertion: proof.assertion, assertionType: proof.assertionType, clientId: app.clientId, audiences: proof.audiences },
+      ctx.directory.certificatesOf(app),
+    );
+    return;
+  }
+  if (proof.secret === undefined) throw aadsts.secretRequired();
+  if (app.clientSecret === undefined || !sameSecret(proof.secret, app.clientSecret)) throw aadsts.invalidClientSecret(app.clientId);
 }
 
 function required(params: Params, name: string): string {
@@ -116,14 +145,20 @@ export async function handleTokenRequest(ctx: OAuthContext, segment: string, par
   ctx.directory.count(`token:${grantType}`);
   const clientId = params.client_id ?? basic.clientId;
   if (!clientId) throw aadsts.missingParameter('client_id');
-  const secret = params.client_secret ?? basic.clientSecret;
+  const tokenEndpoint = (tenant: string): string => `${ctx.origin()}/${tenant}/oauth2/v2.0/token`;
+  const proof: ClientProof = {
+    secret: params.client_secret ?? basic.clientSecret,
+    assertion: params.client_assertion,
+    assertionType: params.client_assertion_type,
+    audiences: [...new Set([tokenEndpoint(segment), ...(pathTenant ? [tokenEndpoint(pathTenant)] : [])])],
+  };
   switch (grantType) {
     case 'client_credentials':
-      return clientCredentials(ctx, pathTenant, segment, clientId, secret, params);
+      return clientCredentials(ctx, pathTenant, segment, clientId, proof, params);
     case 'authorization_code':
-      return authorizationCode(ctx, pathTenant, clientId, secret, params);
+      return authorizationCode(ctx, pathTenant, clientId, proof, params);
     case 'refresh_token':
-      return refreshToken(ctx, pathTenant, clientId, secret, params);
+      return refreshToken(ctx, pathTenant, clientId, proof, params);
     default:
       throw aadsts.unsupportedGrantType(grantType);
   }
@@ -134,7 +169,7 @@ async function clientCredentials(
   tenantId: string | undefined,
   segment: string,
   clientId: string,
-  secret: string | undefined,
+  proof: ClientProof,
   params: Params,
 ): Promise<TokenResponse> {
   if (!tenantId) {
@@ -142,8 +177,8 @@ async function clientCredentials(
   }
   const app = ctx.directory.findApp(clientId, tenantId);
   if (!app) throw aadsts.appNotFound(clientId, tenantId);
-  authenticateClient(app, secret);
-  if (app.clientSecret === undefined) {
+  await authenticateClient(ctx, app, proof);
+  if (!isConfidential(app)) {
     throw new EntraError(400, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
   }
   const rawScope = required(params, 'scope');
@@ -174,7 +209,7 @@ async function authorizationCode(
   ctx: OAuthContext,
   pathTenant: string | undefined,
   clientId: string,
-  secret: string | undefined,
+  proof: ClientProof,
   params: Params,
 ): Promise<TokenResponse> {
   const codeValue = required(params, 'code');
@@ -186,7 +221,7 @@ async function authorizationCode(
   if (record.redirectUri !== redirectUri) throw aadsts.redirectMismatch(redirectUri, clientId);
   const app = ctx.directory.findApp(clientId, record.tenantId);
   if (!app) throw aadsts.appNotFound(clientId, record.tenantId);
-  authenticateClient(app, secret);
+  await authenticateClient(ctx, app, proof);
   if (record.codeChallenge) verifyPkce(record.codeChallenge, record.codeChallengeMethod ?? 'plain', params.code_verifier);
   const user = ctx.directory.findUser(record.tenantId, record.oid);
   if (!user) throw aadsts.userNotFound(record.oid, record.tenantId);
@@ -199,7 +234,7 @@ async function refreshToken(
   ctx: OAuthContext,
   pathTenant: string | undefined,
   clientId: string,
-  secret: string | undefined,
+  proof: ClientProof,
   params: Params,
 ): Promise<TokenResponse> {
   const value = required(params, 'refresh_token');
@@ -208,7 +243,7 @@ async function refreshToken(
   if (record.clientId !== clientId) throw aadsts.refreshTokenClientMismatch();
   const app = ctx.directory.findApp(clientId, record.tenantId);
   if (!app) throw aadsts.appNotFound(clientId, record.tenantId);
-  authenticateClient(app, secret);
+  await authenticateClient(ctx, app, proof);
   if (record.state === 'revoked') throw aadsts.refreshTokenRevoked();
   // Refresh tokens rotate: a replaced one is dead, so a client that keeps the old one learns it at once.
   if (record.state === 'rotated') throw aadsts.refreshTokenClientMismatch();
