@@ -1,9 +1,13 @@
-/** A3: the organization's mailbox access. Secrets are write-only: sealed by the store, never returned, never audited. */
+/**
+ * A3: the organization's mailbox access. Secrets (passwords, client secrets, certificate private keys) are write-only:
+ * sealed by the store, never returned, never audited; a certificate's thumbprints, subject and expiry are shown.
+ */
 import type { MailboxAccessRequest, MailboxAccessResponse } from '../../shared/api/admin';
 import { MailboxAccessRequestSchema } from '../../shared/api/admin';
 import type { AdminPrincipal } from '../auth/admin';
 import type { MailboxAccessInput } from '../store/mailbox-access';
 import { autodiscoverEwsUrl, type AutodiscoverOptions } from './autodiscover';
+import { checkGraphCertificate } from './mailbox-access-certificate';
 import { audit, managedOrganization, type AdminDeps } from './context';
 import { AdminValidationError, SecretRequiredError } from './errors';
 
@@ -62,19 +66,23 @@ export async function setMailboxAccess(
       break;
     }
     case 'graph-app': {
-      if (input.certificate) {
-        throw new AdminValidationError('Certificate credentials are not supported by this relay version yet; use a client secret.', { certificate: 'Not supported yet; use clientSecret' });
+      if (input.certificate && input.clientSecret) {
+        throw new AdminValidationError('Give either a client secret or a certificate, not both.', { certificate: 'Not together with clientSecret' });
       }
-      if (!input.clientSecret && !sameKind) throw new SecretRequiredError('clientSecret', "Enter the app's client secret (it is needed the first time this access is set).");
+      if (!input.clientSecret && !input.certificate && !sameKind) {
+        throw new SecretRequiredError('clientSecret', "Enter the app's client secret or certificate (it is needed the first time this access is set).");
+      }
+      const certificate = input.certificate ? checkGraphCertificate(input.certificate) : undefined;
       storeInput = {
         kind: 'graph-app',
         tenantId: input.tenantId.toLowerCase(),
         clientId: input.clientId.toLowerCase(),
         clientSecret: input.clientSecret,
+        ...(certificate ? { clientCertificate: certificate } : {}),
         ...(input.authorityHost ? { authorityHost: input.authorityHost } : {}),
         ...(input.graphBaseUrl ? { graphBaseUrl: input.graphBaseUrl } : {}),
       };
-      secretReplaced = input.clientSecret !== undefined;
+      secretReplaced = input.clientSecret !== undefined || certificate !== undefined;
       break;
     }
     case 'ews-direct': {

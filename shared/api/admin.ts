@@ -384,13 +384,17 @@ const GraphAppRequestSchema = z.strictObject({
   kind: z.literal('graph-app'),
   tenantId: GuidSchema,
   clientId: GuidSchema,
-  /** Required the first time (or `certificate`); left out = keep the stored one. */
+  /** Required the first time (or `certificate`); left out = keep the stored one. Not together with `certificate`. */
   clientSecret: SecretSchema.optional(),
-  /** Certificate credential instead of a secret: the PEM private key and the certificate's SHA-256 thumbprint. */
+  /**
+   * Certificate credential instead of a secret: the certificate uploaded to the app registration and its private key
+   * (unencrypted PEM, RSA). The relay checks that they match and that the certificate is valid now, and computes the
+   * thumbprints itself. Write-only: the response shows only the certificate's thumbprint, subject and expiry.
+   */
   certificate: z
     .strictObject({
+      certificatePem: z.string().min(1).max(65_536),
       privateKeyPem: SecretSchema,
-      thumbprintSha256: z.string().regex(/^[0-9A-Fa-f]{64}$/, '64 hex characters'),
     })
     .optional(),
   /** Defaults: https://login.microsoftonline.com and https://graph.microsoft.com (national clouds differ). */
@@ -428,7 +432,11 @@ export const MailboxAccessResponseSchema = z.object({
   access: z
     .object({
       kind: z.enum(MAILBOX_ACCESS_KINDS),
-      /** Non-secret settings (ewsUrl, username, tenantId, clientId, authorityHost, graphBaseUrl, maxConcurrency, credentialType). */
+      /**
+       * Non-secret settings (ewsUrl, username, tenantId, clientId, authorityHost, graphBaseUrl, maxConcurrency;
+       * graph-app: credentialType `secret` | `certificate`, and for a certificate certificateThumbprintSha256,
+       * certificateThumbprint (SHA-1), certificateSubject, certificateNotAfter).
+       */
       settings: z.record(z.string(), z.union([z.string(), z.number()])),
       /** When the stored secret (password / client secret / certificate key) was last set; null: none stored. */
       secretSetAt: InstantSchema.nullable(),

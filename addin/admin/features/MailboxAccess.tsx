@@ -21,8 +21,8 @@ interface Values {
   clientId: string;
   credentialType: 'secret' | 'certificate';
   clientSecret: string;
+  certificatePem: string;
   privateKeyPem: string;
-  thumbprintSha256: string;
 }
 
 function initialValues(current: MailboxAccessResponse): Values {
@@ -38,8 +38,8 @@ function initialValues(current: MailboxAccessResponse): Values {
     clientId: text('clientId'),
     credentialType: text('credentialType') === 'certificate' ? 'certificate' : 'secret',
     clientSecret: '',
+    certificatePem: '',
     privateKeyPem: '',
-    thumbprintSha256: '',
   };
 }
 
@@ -62,8 +62,8 @@ function toRequest(values: Values, replacing: boolean): MailboxAccessRequest {
         clientId: values.clientId.trim(),
         clientSecret: replacing && values.credentialType === 'secret' && values.clientSecret !== '' ? values.clientSecret : undefined,
         certificate:
-          replacing && values.credentialType === 'certificate' && values.privateKeyPem !== ''
-            ? { privateKeyPem: values.privateKeyPem, thumbprintSha256: values.thumbprintSha256.trim() }
+          replacing && values.credentialType === 'certificate' && (values.certificatePem !== '' || values.privateKeyPem !== '')
+            ? { certificatePem: values.certificatePem, privateKeyPem: values.privateKeyPem }
             : undefined,
       };
     case 'ews-direct':
@@ -144,7 +144,7 @@ function MailboxAccessForm({ org, current, onSaved }: { org: Organization; curre
     try {
       const result = await client.setMailboxAccess(org.id, toRequest(values, needsSecret));
       onSaved(result);
-      setValues((v) => ({ ...v, password: '', clientSecret: '', privateKeyPem: '' }));
+      setValues((v) => ({ ...v, password: '', clientSecret: '', certificatePem: '', privateKeyPem: '' }));
       setSaved(true);
       announce(strings.saved);
       refreshOrganizations();
@@ -156,6 +156,16 @@ function MailboxAccessForm({ org, current, onSaved }: { org: Organization; curre
   };
   const errors = fieldErrors(error);
   const ews = values.kind === 'ews-impersonation' || values.kind === 'ews-direct';
+  const stored = current.access?.settings ?? {};
+  // The certificate in use, as the relay read it (never the key): what the admin compares with the app registration.
+  const storedCertificate =
+    secretSetAt !== null && stored.credentialType === 'certificate'
+      ? strings.certificateStored(String(stored.certificateSubject ?? ''), String(stored.certificateThumbprintSha256 ?? '').toUpperCase(), stored.certificateNotAfter ? formatDateTime(String(stored.certificateNotAfter)) : '')
+      : undefined;
+  const loadPem = (name: 'certificatePem' | 'privateKeyPem') => (event: { currentTarget: HTMLInputElement }) => {
+    const file = event.currentTarget.files?.[0];
+    if (file) void file.text().then((text) => setValues((v) => ({ ...v, [name]: text })));
+  };
   return (
     <form className={styles.form} onSubmit={(e) => void submit(e)} data-testid="mailbox-access-form">
       {current.access !== null && <Text className={styles.muted}>{strings.configuredSince(formatDateTime(current.access.updatedAt))}</Text>}
@@ -206,6 +216,11 @@ function MailboxAccessForm({ org, current, onSaved }: { org: Organization; curre
           <Field label={strings.graphClientId} required {...fieldState(errors, 'clientId')}>
             <Input value={values.clientId} onChange={set('clientId')} data-testid="graph-client" />
           </Field>
+          {storedCertificate !== undefined && !replacing && (
+            <Text className={styles.muted} data-testid="graph-certificate-stored">
+              {storedCertificate}
+            </Text>
+          )}
           <SecretField label={strings.credentialType} setAt={secretSetAt} replacing={replacing} onReplace={() => setReplacing(true)} testId="graph-secret">
             <Field label={strings.credentialType}>
               <RadioGroup layout="horizontal" value={values.credentialType} onChange={(_e, d) => setValues((v) => ({ ...v, credentialType: d.value === 'certificate' ? 'certificate' : 'secret' }))}>
@@ -219,12 +234,14 @@ function MailboxAccessForm({ org, current, onSaved }: { org: Organization; curre
               </Field>
             ) : (
               <>
-                <Field label={strings.privateKeyPem} required {...fieldState(errors, 'certificate.privateKeyPem')}>
-                  <Textarea value={values.privateKeyPem} onChange={set('privateKeyPem')} resize="vertical" rows={4} />
+                <Field label={strings.certificatePem} hint={strings.certificatePemHint} required {...fieldState(errors, 'certificate.certificatePem')}>
+                  <Textarea value={values.certificatePem} onChange={set('certificatePem')} resize="vertical" rows={4} spellCheck={false} data-testid="graph-certificate-pem" />
                 </Field>
-                <Field label={strings.thumbprint} required {...fieldState(errors, 'certificate.thumbprintSha256')}>
-                  <Input value={values.thumbprintSha256} onChange={set('thumbprintSha256')} />
+                <input type="file" accept=".pem,.cer,.crt" aria-label={strings.certificateFile} onChange={loadPem('certificatePem')} data-testid="graph-certificate-file" />
+                <Field label={strings.privateKeyPem} hint={strings.privateKeyPemHint} required {...fieldState(errors, 'certificate.privateKeyPem')}>
+                  <Textarea value={values.privateKeyPem} onChange={set('privateKeyPem')} resize="vertical" rows={4} spellCheck={false} data-testid="graph-private-key-pem" />
                 </Field>
+                <input type="file" accept=".pem,.key" aria-label={strings.privateKeyFile} onChange={loadPem('privateKeyPem')} data-testid="graph-private-key-file" />
               </>
             )}
           </SecretField>
