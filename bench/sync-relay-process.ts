@@ -12,8 +12,6 @@ import path from 'node:path';
 import { createMailboxSyncRepository } from '../relay/store/mailboxes';
 import type { SyncEngine } from '../relay/sync/engine';
 import { DEMO_EWS_SERVICE_ACCOUNT } from '../test/emulators/demo-identities';
-import { createMailboxFactory } from '../relay/mailbox';
-import { eagerWorkQueue, proposedSteps, wellKnownCachingFactory } from './sync-queue';
 import { createBenchOrganization, failedRuns, lastRunId, openBenchRelay, waitForRuns, type BenchRelay } from './sync-world';
 
 export interface InitMessage {
@@ -30,12 +28,9 @@ export interface InitMessage {
 export interface RoundMessage {
   type: 'round';
   label: string;
-  concurrency: number;
+  /** SYNC_CONCURRENCY; the engine's default when absent. */
+  concurrency?: number;
   pollingIntervalSeconds?: number;
-  /** The proposed worker loop (bench/sync-queue.ts) instead of pg-boss's. */
-  eager: boolean;
-  /** Also the proposed step / mailbox factory changes (bench/sync-queue.ts proposedSteps, wellKnownCachingFactory). */
-  proposedSteps?: boolean;
   /** Stop measuring after this long even if the round is not through. */
   timeBoxMs: number;
 }
@@ -107,9 +102,6 @@ async function profiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-// Filled by the (unmeasured) first sessions, so the proposed round starts with the ids known, as every session after
-// a mailbox's first would.
-const cachingFactory = wellKnownCachingFactory(createMailboxFactory());
 let relay: BenchRelay | undefined;
 let organizationId = '';
 let mailboxCount = 0;
@@ -126,7 +118,7 @@ async function init(message: InitMessage): Promise<InitializedMessage> {
   mailboxCount = org.userIds.length;
   const started = performance.now();
   const since = await lastRunId(relay);
-  const warm = await relay.startEngine({ jobs: eagerWorkQueue(relay.jobs), factory: cachingFactory, concurrency: message.warmConcurrency, pollingIntervalSeconds: 0.5 });
+  const warm = await relay.startEngine({ concurrency: message.warmConcurrency, pollingIntervalSeconds: 0.5 });
   await warm.control.enable(organizationId, org.userIds, { kind: 'system', id: 'bench' });
   const runs = await waitForRuns(relay, [organizationId], since, mailboxCount, 600_000, 250);
   await warm.stop({ timeoutMs: 30_000 });
@@ -155,9 +147,7 @@ async function round(message: RoundMessage): Promise<RoundResult> {
   }, 50);
   try {
     engine = await r.startEngine({
-      jobs: message.eager ? eagerWorkQueue(r.jobs) : r.jobs,
-      ...(message.proposedSteps ? { steps: proposedSteps(r.bench.db, r.secrets), factory: cachingFactory } : {}),
-      concurrency: message.concurrency,
+      ...(message.concurrency !== undefined ? { concurrency: message.concurrency } : {}),
       ...(message.pollingIntervalSeconds !== undefined ? { pollingIntervalSeconds: message.pollingIntervalSeconds } : {}),
     });
     // Past every mailbox's slot: the next tick finds all of them due, as the minute tick would over a real interval.

@@ -7,8 +7,8 @@
  *     EWS (impersonation) and Graph (app-only) mailbox requests, and C4C requests;
  *  2. idle sessions per second of one relay process with SYNC_MAILBOXES enabled mailboxes, and its RSS: the relay
  *     runs in a child process (bench/sync-relay-process.ts), the emulators here; one round = the clock moves past
- *     the interval, one tick queues every mailbox, the workers run them. Measured with the product's defaults, with
- *     the highest SYNC_CONCURRENCY, and with the worker loop proposed in bench/sync-queue.ts;
+ *     the interval, one tick queues every mailbox, the workers run them. Measured with the product's defaults and
+ *     with lower and higher SYNC_CONCURRENCY;
  *  3. C4C requests per saved email: SAVE_EMAILS emails categorized, one session;
  *  4. the idle session of (1) against a naive baseline that lists every item of the synced folders (EWS FindItem),
  *     for inboxes of 1,000 and 10,000 items.
@@ -18,7 +18,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { createMailboxFactory } from '../relay/mailbox';
-import type { SyncEngine } from '../relay/sync/engine';
+import { DEFAULT_CONCURRENCY, type SyncEngine } from '../relay/sync/engine';
 import { setupRecordOf } from '../relay/sync/setup';
 import { createMailboxSyncRepository } from '../relay/store/mailboxes';
 import { SYNC_CATEGORIES } from '../shared/api/sync';
@@ -105,7 +105,7 @@ async function sessionFigures(): Promise<SessionFigures> {
     const factory = createMailboxFactory({ graph: bed.options({ onRequest: () => (graphHttp += 1) }) });
     // Sessions are picked up within 0.5 s (the product polls every 2 s); the counts do not depend on it.
     const engine = await relay.startEngine({ factory, pollingIntervalSeconds: 0.5 });
-    out.header.push(`database: ${relay.bench.label}; engine with the product's steps, concurrency 2; ${LATENCY_MS} ms injected latency per request on the Exchange and C4C emulators`);
+    out.header.push(`database: ${relay.bench.label}; engine with the product's steps, concurrency ${DEFAULT_CONCURRENCY}; ${LATENCY_MS} ms injected latency per request on the Exchange and C4C emulators`);
 
     // Mailboxes: demo users (with their demo mail) over EWS impersonation and Graph app-only; one for the 100 saves;
     // two with big inboxes for the naive comparison.
@@ -271,11 +271,10 @@ async function throughputFigures(lines: string[]): Promise<void> {
     );
     setLatency(exchange.control, c4c, LATENCY_MS);
     const rounds: Array<Omit<RoundMessage, 'type'>> = [
-      { label: 'product defaults: SYNC_CONCURRENCY 2, pg-boss polling 2 s', concurrency: 2, eager: false, timeBoxMs: 10_000 },
-      { label: 'SYNC_CONCURRENCY 64 (the highest allowed), polling 2 s', concurrency: 64, eager: false, timeBoxMs: 10_000 },
-      { label: 'proposed worker loop (bench/sync-queue.ts), concurrency 2', concurrency: 2, eager: true, timeBoxMs: 10_000 },
-      { label: 'proposed worker loop, concurrency 16', concurrency: 16, eager: true, timeBoxMs: 120_000 },
-      { label: '+ addresses cached per org, well-known ids kept, conc. 16', concurrency: 16, eager: true, proposedSteps: true, timeBoxMs: 120_000 },
+      { label: `product defaults: SYNC_CONCURRENCY ${DEFAULT_CONCURRENCY}, polling 2 s`, timeBoxMs: 120_000 },
+      { label: 'SYNC_CONCURRENCY 2', concurrency: 2, timeBoxMs: 30_000 },
+      { label: 'SYNC_CONCURRENCY 32', concurrency: 32, timeBoxMs: 120_000 },
+      { label: 'SYNC_CONCURRENCY 64 (the highest allowed)', concurrency: 64, timeBoxMs: 120_000 },
     ];
     // BENCH_SYNC_ROUNDS=3,4: only those rounds (1-based), e.g. under BENCH_CPU_PROF=<dir> to profile one.
     const only = process.env.BENCH_SYNC_ROUNDS?.split(',').map(Number);

@@ -131,6 +131,11 @@ export interface MailboxSyncRepository {
   recordSetup(organizationId: string, userId: string, patch: Record<string, unknown>): Promise<void>;
 
   cursors(organizationId: string, userId: string): CursorStore;
+  /**
+   * The distinct mail domains of the organization's users, lower case: what "internal mail" means when the
+   * organization configured no domains of its own (one row per domain, not per user).
+   */
+  organizationDomains(organizationId: string): Promise<string[]>;
   /** Folder keys and cursors of a mailbox (status pages, tests). */
   listCursors(organizationId: string, userId: string): Promise<Array<{ folderKey: string; folderId: string; cursor?: string; baselineDone: boolean; updatedAt: Date }>>;
 
@@ -502,6 +507,15 @@ export function createMailboxSyncRepository(db: Queryable): MailboxSyncRepositor
           );
         },
       };
+    },
+
+    async organizationDomains(organizationId) {
+      if (!isId(organizationId)) return [];
+      const { rows } = await db.query<{ domain: string }>(
+        `SELECT DISTINCT lower(split_part(email, '@', 2)) AS domain FROM users WHERE organization_id = $1 AND position('@' IN email) > 0`,
+        [organizationId],
+      );
+      return rows.map((r) => r.domain).filter(Boolean);
     },
 
     async listCursors(organizationId, userId) {

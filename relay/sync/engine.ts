@@ -188,18 +188,40 @@ export async function startEngine(services: EngineServices, options: EngineOptio
 }
 
 /**
+ * How long an organization's user domains are reused across its sessions: a user imported with a new domain counts as
+ * internal within a minute, and 1,000 mailboxes of one organization share one query a minute instead of one each.
+ */
+const ORGANIZATION_DOMAINS_TTL_MS = 60_000;
+
+/** Per organization, the answer of `load` for `ttlMs` (a failed load is not kept). Concurrent callers share one load. */
+export function cachedPerOrganization<T>(load: (organizationId: string) => Promise<T>, ttlMs: number, now: () => number = Date.now): (organizationId: string) => Promise<T> {
+  const cache = new Map<string, { at: number; value: Promise<T> }>();
+  return (organizationId) => {
+    const hit = cache.get(organizationId);
+    if (hit && now() - hit.at < ttlMs) return hit.value;
+    const value = load(organizationId);
+    cache.set(organizationId, { at: now(), value });
+    value.catch(() => {
+      if (cache.get(organizationId)?.value === value) cache.delete(organizationId);
+    });
+    return value;
+  };
+}
+
+/**
  * The product's session steps, in order: the first session's setup (folders, categories, baseline cursors; a no-op
  * once done), then email saving through the same saving room as the sidebar's Save. Built once per process: the
  * steps keep no per-session state, and the C4C client cache keeps CSRF tokens and cookies across sessions.
  */
 export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secrets'>, options: { claimLeaseMs?: number } = {}): SessionStep[] {
   const store = createStore(services.db, services.secrets);
+  const mailboxes = createMailboxSyncRepository(services.db);
   return [
     createSetupStep(),
     createEmailStep({
       saving: createEmailSaving({ store, c4cFor: c4cPortCache(store.c4cConnections), ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}) }),
       items: createEmailSyncItemsRepository(services.db),
-      organizationAddresses: async (organizationId) => (await store.users.listByOrg(organizationId)).map((u) => u.email),
+      organizationDomains: cachedPerOrganization((organizationId) => mailboxes.organizationDomains(organizationId), ORGANIZATION_DOMAINS_TTL_MS),
     }),
   ];
 }

@@ -24,7 +24,7 @@ import type { OrganizationSyncSettings, RunCounts, RunError, SessionProgress, Us
 import { USER_SYNC_SETTINGS_DEFAULTS } from '../../shared/api/sync';
 import { adviceFor, classifyFailure, MailboxAccessMissingError, MailboxUserMissingError } from './classify';
 import type { SessionJobData } from './control-service';
-import type { Blocklists, ClassifiedFailure, SessionContext, SessionStep, SyncSettingsRepository } from './types';
+import type { Blocklists, ClassifiedFailure, CursorStore, SessionContext, SessionStep, SyncSettingsRepository } from './types';
 
 export interface SessionTiming {
   /** How often a running session proves it is alive. Default 5 s. */
@@ -89,6 +89,45 @@ export function failureOutcome(
   return { consecutive, suspend: consecutive >= threshold };
 }
 
+/**
+ * The session's view of the mailbox's cursors: all of them read in one statement on first use and kept, every change
+ * written through at once (a killed session resumes from the last committed page), and a write of exactly what is
+ * stored skipped. Only this session writes this mailbox's cursors while it holds the mailbox.
+ */
+export function sessionCursors(mailboxes: Pick<MailboxSyncRepository, 'cursors' | 'listCursors'>, organizationId: string, userId: string): CursorStore {
+  const inner = mailboxes.cursors(organizationId, userId);
+  type Stored = NonNullable<Awaited<ReturnType<CursorStore['get']>>>;
+  let known: Promise<Map<string, Stored>> | undefined;
+  const all = (): Promise<Map<string, Stored>> => {
+    known ??= mailboxes.listCursors(organizationId, userId).then(
+      (rows) => new Map(rows.map((r) => [r.folderKey, { folderId: r.folderId, ...(r.cursor !== undefined ? { cursor: r.cursor } : {}), baselineDone: r.baselineDone }])),
+    );
+    // A failed read is not kept: the next call reads again.
+    known.catch(() => {
+      known = undefined;
+    });
+    return known;
+  };
+  return {
+    async get(folderKey) {
+      const stored = (await all()).get(folderKey);
+      return stored ? { ...stored } : undefined;
+    },
+    async set(folderKey, value) {
+      const cache = await all();
+      const stored = cache.get(folderKey);
+      if (stored && stored.folderId === value.folderId && stored.cursor === value.cursor && stored.baselineDone === value.baselineDone) return;
+      await inner.set(folderKey, value);
+      cache.set(folderKey, { folderId: value.folderId, ...(value.cursor !== undefined ? { cursor: value.cursor } : {}), baselineDone: value.baselineDone });
+    },
+    async clear(folderKey) {
+      const cache = await all();
+      await inner.clear(folderKey);
+      cache.delete(folderKey);
+    },
+  };
+}
+
 async function readSettings(deps: RunnerDeps, organizationId: string, userId: string): Promise<{ user: UserSyncSettings; blocklists: Blocklists }> {
   if (!deps.settings) return { user: { ...USER_SYNC_SETTINGS_DEFAULTS }, blocklists: { organization: [], user: [] } };
   const [{ settings }, blocklists] = await Promise.all([deps.settings.getUserSettings(organizationId, userId), deps.settings.getBlocklists(organizationId, userId)]);
@@ -102,10 +141,8 @@ export function createSessionRunner(deps: RunnerDeps): (data: SessionJobData) =>
 
   return async function runSession(data) {
     const { organizationId, userId, trigger } = data;
-    const before = await deps.mailboxes.get(organizationId, userId);
-    if (!before) return { ran: false, reason: 'not-activated' };
-    if (before.status !== 'enabled') return { ran: false, reason: 'not-enabled' };
     const startedAt = clock();
+    // beginSession takes only an enabled mailbox no live session holds; why it refused is read only when it did.
     const begun = await deps.mailboxes.beginSession(organizationId, userId, { trigger, now: startedAt, staleBefore: new Date(startedAt.getTime() - timing.staleAfterMs) });
     if (!begun) {
       const latest = await deps.mailboxes.get(organizationId, userId);
@@ -152,6 +189,7 @@ export function createSessionRunner(deps: RunnerDeps): (data: SessionJobData) =>
     };
 
     let mailbox: Mailbox | undefined;
+    let organizationSettings: OrganizationSyncSettings | undefined;
     let failure: ClassifiedFailure | undefined;
     let stoppedByRelay = false;
     const shouldStop = (): boolean => {
@@ -163,7 +201,8 @@ export function createSessionRunner(deps: RunnerDeps): (data: SessionJobData) =>
       if (!user) throw new MailboxUserMissingError();
       const access = await deps.mailboxAccess.accessFor(organizationId, userId);
       if (!access) throw new MailboxAccessMissingError();
-      const [organizationSettings, { user: userSettings, blocklists }] = await Promise.all([deps.organizationSettings(organizationId), readSettings(deps, organizationId, userId)]);
+      const [settings, { user: userSettings, blocklists }] = await Promise.all([deps.organizationSettings(organizationId), readSettings(deps, organizationId, userId)]);
+      organizationSettings = settings;
       mailbox = deps.factory.open(user.email, access);
       const ctx: SessionContext = {
         mailbox,
@@ -176,10 +215,10 @@ export function createSessionRunner(deps: RunnerDeps): (data: SessionJobData) =>
           ...(state.setupDoneAt ? { setupDoneAt: state.setupDoneAt } : {}),
           ...(state.baselineAt ? { baselineAt: state.baselineAt } : {}),
         },
-        organizationSettings,
+        organizationSettings: settings,
         userSettings,
         blocklists,
-        cursors: deps.mailboxes.cursors(organizationId, userId),
+        cursors: sessionCursors(deps.mailboxes, organizationId, userId),
         recordSetup: async (patch) => {
           await deps.mailboxes.recordSetup(organizationId, userId, patch);
           Object.assign(ctx.state.setup, patch);
@@ -215,7 +254,8 @@ export function createSessionRunner(deps: RunnerDeps): (data: SessionJobData) =>
     }
 
     const endedAt = clock();
-    const settings = await deps.organizationSettings(organizationId);
+    // The settings the session ran with (read again only when the session failed before reading them).
+    const settings = organizationSettings ?? (await deps.organizationSettings(organizationId));
     const slot = nextSlot(endedAt, state.scheduleOffsetSeconds, settings.intervalMinutes * 60);
     let outcome: 'succeeded' | 'failed' | 'abandoned' = failure ? 'failed' : 'succeeded';
     let nextSessionAt = slot;

@@ -77,7 +77,7 @@ export function defaultSteps(world: SyncWorld, overrides: { batchSize?: number }
     createEmailStep({
       saving: world.saving,
       items: world.items,
-      organizationAddresses: async (organizationId) => (await world.store.users.listByOrg(organizationId)).map((u) => u.email),
+      organizationDomains: (organizationId) => world.mailboxes.organizationDomains(organizationId),
       ...overrides,
     }),
   ];

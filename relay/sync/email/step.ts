@@ -1,7 +1,7 @@
 /**
  * The email step of a session (E3, E7, E9) as a SessionStep named 'email'. Needs: the saving room (`EmailSaving`),
- * the mailbox's email_sync_items repository, and the addresses of the organization's users (its own domains when the
- * organization configured none). From the SessionContext: mailbox, state (address, setup.folders, baselineAt),
+ * the mailbox's email_sync_items repository, and the mail domains of the organization's users (its own domains when
+ * the organization configured none). From the SessionContext: mailbox, state (address, setup.folders, baselineAt),
  * both settings, blocklists, cursors, recordSetup, progress / count / itemError, shouldStop, now. Run it after the
  * 'setup' step: it does nothing for a folder whose baseline is not taken yet.
  *
@@ -11,7 +11,11 @@
  *   2. retries: emails that failed in earlier sessions with attempts left, read again by item id;
  *   3. the change feeds of inbox, sent items and the save folder from their stored cursors. A page's cursor is
  *      committed only once every item of the page is saved, failed or skipped in email_sync_items: a killed session
- *      reads the page again and the ledger (plus email_sync_items) keeps every email saved exactly once.
+ *      reads the page again and the ledger (plus email_sync_items) keeps every email saved exactly once. A cursor
+ *      the server handed back unchanged (nothing new) is not written again.
+ *      Inbox and sent items are read by the folder id their cursor was taken for, not resolved by name in every
+ *      session (that was a GetFolder each, 2 of an idle session's 5 requests); the name is resolved again only when
+ *      the server says that folder or its cursor is gone, and a different id then starts that folder's feed over.
  *      A rejected cursor: the folder is re-baselined and a catch-up scan (findMessages) looks for what the feed would
  *      have reported; decide() ignores what is already saved.
  * Per batch of read messages: decide, resolve every address not resolved yet in this session in ONE
@@ -25,19 +29,19 @@ import type { EmailToSave } from '../../c4c/activities/email';
 import type { AddressMatches } from '../../c4c/port';
 import { chooseAttachments } from '../../saving/attachments';
 import type { EmailSaving, Saver } from '../../saving/types';
-import { CursorRejectedError, type ChangePage, type ItemRef, type MailMessage } from '../../mailbox/types';
+import { CursorRejectedError, MailboxError, type ChangePage, type ItemRef, type MailMessage } from '../../mailbox/types';
 import type { EmailSyncItem, EmailSyncItemsRepository } from '../../store/email-sync-items';
 import { blocklistMatcher, normalize, ownDomainsOf, type AddressPredicate } from '../blocklist';
 import { setupRecordOf, SYNCED_MAIL_FOLDERS, syncedFolderId, takeBaseline, type SetupRecord, type SyncedMailFolder } from '../setup';
-import type { SessionContext, SessionStep } from '../types';
+import type { CursorStore, SessionContext, SessionStep } from '../types';
 import { categoriesAfterFailure, categoriesAfterSave, sameCategories } from './categories';
 import { decideEmail, type Decision, type SyncedFolderKey } from './decide';
 
 export interface EmailStepOptions {
   saving: EmailSaving;
   items: EmailSyncItemsRepository;
-  /** Addresses of the organization's users: its own domains when `ownDomains` is empty. */
-  organizationAddresses(organizationId: string): Promise<string[]>;
+  /** The mail domains of the organization's users: its own domains when `ownDomains` is empty. */
+  organizationDomains(organizationId: string): Promise<string[]>;
   /** Messages read (GetItem / $batch) and decided together. Default 20. */
   batchSize?: number;
   /** Save attachments with the email (under the sidebar's limits). Default true. */
@@ -47,6 +51,8 @@ export interface EmailStepOptions {
 const DAY_MS = 24 * 3600 * 1000;
 const MAX_PAGES_PER_FOLDER = 10_000;
 const SCAN_PAGE = 100;
+
+type StoredCursor = NonNullable<Awaited<ReturnType<CursorStore['get']>>>;
 
 interface WindowScanRecord {
   done?: boolean;
@@ -101,13 +107,17 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
   const batchSize = Math.max(1, options.batchSize ?? 20);
   const includeAttachments = options.includeAttachments ?? true;
 
-  async function open(ctx: SessionContext): Promise<Session> {
+  async function open(ctx: SessionContext, stored: ReadonlyMap<SyncedMailFolder, StoredCursor>): Promise<Session> {
     const setup = setupRecordOf(ctx.state.setup);
     const folderIds = new Map<SyncedMailFolder, string>();
-    for (const key of SYNCED_MAIL_FOLDERS) folderIds.set(key, await syncedFolderId(ctx.mailbox, key, setup));
+    for (const key of SYNCED_MAIL_FOLDERS) {
+      // The save folder's id is the setup record's (replacing it restarts its feed); the well-known ones the cursor's.
+      const known = key === 'save' ? undefined : stored.get(key)?.folderId;
+      folderIds.set(key, known ?? (await syncedFolderId(ctx.mailbox, key, setup)));
+    }
     const baselineAt = ctx.state.baselineAt ?? (setup.baselineAt ? new Date(setup.baselineAt) : undefined);
     const configured = ctx.organizationSettings.ownDomains;
-    const ownDomains = ownDomainsOf(configured, configured.length > 0 ? [] : await options.organizationAddresses(ctx.state.organizationId));
+    const ownDomains = ownDomainsOf(configured.length > 0 ? configured : await options.organizationDomains(ctx.state.organizationId), []);
     return {
       ctx,
       setup,
@@ -332,27 +342,52 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
     return (await scanFolder(s, key, start, [SYNC_CATEGORIES.trigger.displayName])) && scanFolder(s, key, since, undefined);
   }
 
-  async function followFeed(s: Session, key: SyncedMailFolder): Promise<boolean> {
-    const folderId = s.folderIds.get(key)!;
+  function setFolderId(s: Session, key: SyncedMailFolder, folderId: string): void {
+    const previous = s.folderIds.get(key);
+    if (previous !== undefined) s.keyOfFolder.delete(previous);
+    s.folderIds.set(key, folderId);
+    s.keyOfFolder.set(folderId, key);
+  }
+
+  async function followFeed(s: Session, key: SyncedMailFolder, initial: StoredCursor | undefined): Promise<boolean> {
+    let folderId = s.folderIds.get(key)!;
+    let stored = initial;
+    // The save folder's id was not the cursor's: resolving it by name again would tell nothing new.
+    let resolvedAgain = key === 'save';
     for (let pages = 0; pages < MAX_PAGES_PER_FOLDER; pages++) {
       if (s.ctx.shouldStop()) return false;
-      const stored = await s.ctx.cursors.get(key);
       if (!stored?.baselineDone) return true; // the setup step has not taken this folder's baseline yet
       if (stored.folderId !== folderId) {
-        // The save folder was replaced (deleted and made again): a new feed, taken from now.
+        // The save folder was replaced (deleted and made again), or a well-known folder has a new id: a new feed,
+        // taken from now.
         if (!(await rebaseline(s, key, folderId))) return false;
+        stored = await s.ctx.cursors.get(key);
         continue;
       }
       let page: ChangePage;
       try {
         page = await s.ctx.mailbox.getChanges(folderId, 'message', stored.cursor);
       } catch (error) {
-        if (!(error instanceof CursorRejectedError)) throw error;
+        const rejected = error instanceof CursorRejectedError;
+        if (!rejected && !(error instanceof MailboxError && error.code === 'not-found')) throw error;
+        if (!resolvedAgain) {
+          // The id came from the cursor; the folder may have a new one now (mailbox moved or restored).
+          resolvedAgain = true;
+          const current = await syncedFolderId(s.ctx.mailbox, key, s.setup);
+          if (current !== folderId) {
+            setFolderId(s, key, current);
+            folderId = current;
+            continue;
+          }
+        }
+        if (!rejected) throw error;
         if (!(await rebaseline(s, key, folderId))) return false;
+        stored = await s.ctx.cursors.get(key);
         continue;
       }
       if (!(await processRefs(s, [...page.created, ...page.updated]))) return false;
-      await s.ctx.cursors.set(key, { folderId, cursor: page.cursor, baselineDone: true });
+      if (page.cursor !== stored.cursor) await s.ctx.cursors.set(key, { folderId, cursor: page.cursor, baselineDone: true });
+      stored = { folderId, cursor: page.cursor, baselineDone: true };
       if (page.done) return true;
     }
     return true;
@@ -361,16 +396,20 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
   return {
     name: 'email',
     async run(ctx: SessionContext): Promise<void> {
+      // Each cursor read once per session; followFeed keeps its own copy current as it commits pages.
+      const stored = new Map<SyncedMailFolder, StoredCursor>();
       for (const key of SYNCED_MAIL_FOLDERS) {
-        const stored = await ctx.cursors.get(key);
-        if (!stored?.baselineDone) return; // first session not through its baseline: nothing to compare with yet
+        const cursor = await ctx.cursors.get(key);
+        if (!cursor?.baselineDone) return; // first session not through its baseline: nothing to compare with yet
+        stored.set(key, cursor);
       }
-      const s = await open(ctx);
+      const s = await open(ctx, stored);
       if (!(await windowScan(s))) return;
       if (!(await retryFailed(s))) return;
       for (const key of SYNCED_MAIL_FOLDERS) {
         ctx.progress({ step: `email: ${key}` });
-        if (!(await followFeed(s, key))) return;
+        // The window scan and the retries do not move cursors, so the copy read above is still the stored one.
+        if (!(await followFeed(s, key, stored.get(key)))) return;
       }
     },
   };
