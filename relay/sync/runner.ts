@@ -16,6 +16,7 @@
  * be a second session outside the back-off rules).
  */
 import type { Logger } from '../log';
+import { backoffDelay } from '../lib/backoff';
 import type { Mailbox, MailboxFactory } from '../mailbox/types';
 import type { MailboxAccessRepository } from '../store/mailbox-access';
 import type { MailboxSyncRepository, MailboxSyncState } from '../store/mailboxes';
@@ -70,8 +71,7 @@ export function nextSlot(now: Date, offsetSeconds: number, intervalSeconds: numb
 
 /** Next session after a transient failure: exponential from the base, capped, never later than the regular slot. */
 export function backoffAt(now: Date, consecutive: number, slot: Date, timing: Pick<SessionTiming, 'backoffBaseMs' | 'backoffMaxMs'>): Date {
-  const exponent = Math.min(Math.max(consecutive - 1, 0), 30);
-  const delay = Math.min(timing.backoffBaseMs * 2 ** exponent, timing.backoffMaxMs);
+  const delay = backoffDelay(consecutive, { baseMs: timing.backoffBaseMs, maxDelayMs: timing.backoffMaxMs });
   return new Date(Math.min(now.getTime() + delay, slot.getTime()));
 }
 
