@@ -36,6 +36,11 @@ const envSchema = z.object({
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   SYNC_TICK_MS: z.coerce.number().int().min(1000).max(3600000).optional(),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).optional(),
+  ADMIN_OPERATOR_TENANT_IDS: z
+    .string()
+    .optional()
+    .transform((raw) => (raw ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.guid('comma-separated Entra tenant ids (GUIDs)'))),
 });
 
 export interface RelayConfig {
@@ -56,6 +61,8 @@ export interface RelayConfig {
   /** The organization the C4C_* connection belongs to, created at start-up (relay/bootstrap.ts). */
   defaultOrganization?: { tenantId: string; name: string };
   entra: { authorityHost: string; clientId?: string; appIdUri?: string; requiredScope: string };
+  /** Tenants whose `Operator` app role manages every organization (ADMIN_OPERATOR_TENANT_IDS; default ORG_TENANT_ID). */
+  admin: { operatorTenantIds: string[] };
   sync: {
     /** This process runs session workers and the fan-out tick (SYNC_WORKERS=0: control and status only). */
     workers: boolean;
@@ -143,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       appIdUri: e.ENTRA_APP_ID_URI,
       requiredScope: e.ENTRA_REQUIRED_SCOPE,
     },
+    admin: { operatorTenantIds: e.ADMIN_OPERATOR_TENANT_IDS.length > 0 ? e.ADMIN_OPERATOR_TENANT_IDS : e.ORG_TENANT_ID ? [e.ORG_TENANT_ID] : [] },
     sync: {
       workers: e.SYNC_WORKERS,
       concurrency: e.SYNC_CONCURRENCY,

@@ -9,7 +9,7 @@ import type { RelayClientConfig } from '../shared/api/sidebar';
 import { createTokenValidator, requireUser } from './auth';
 import { sidebarRoutes } from './http/sidebar-routes';
 import { syncRouteEntries } from './http/sync-routes';
-import { mountAdmin, operatorTenantIdsFromEnv } from './http/admin-routes';
+import { mountAdmin } from './http/admin-routes';
 import { manifestPaths, manifestRouter } from './manifest';
 import type { Sandbox } from './sandbox/start';
 import type { RelayServices } from './server';
@@ -89,7 +89,7 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     appIdUri: config.entra.appIdUri,
     requiredScope: config.entra.requiredScope,
     entraCaPem: sandbox?.entraCaPem,
-    operatorTenantIds: operatorTenantIdsFromEnv(process.env, config.defaultOrganization?.tenantId),
+    operatorTenantIds: config.admin.operatorTenantIds,
   });
   const routes: Array<[string, Router]> = [
     ['/', manifestRouter({ publicOrigin: config.publicOrigin })],

@@ -347,16 +347,3 @@ export async function mountAdmin(options: MountAdminOptions): Promise<Router> {
   await deps.admin.failInterruptedImports(new Date(Date.now() - 5 * 60_000));
   return adminRoutes({ deps, guard, c4cTest: options.c4cTest, publicOrigin: services.config.publicOrigin });
 }
-
-/**
- * `ADMIN_OPERATOR_TENANT_IDS`: comma-separated Entra tenant ids whose `Operator` role manages every organization
- * (the relay operator's own tenant); defaults to ORG_TENANT_ID. A malformed value stops start-up.
- */
-export function operatorTenantIdsFromEnv(env: NodeJS.ProcessEnv, fallback?: string): string[] {
-  const raw = env.ADMIN_OPERATOR_TENANT_IDS?.trim();
-  if (!raw) return fallback ? [fallback.toLowerCase()] : [];
-  const ids = raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
-  const bad = ids.filter((t) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(t));
-  if (bad.length > 0) throw new Error(`ADMIN_OPERATOR_TENANT_IDS: not tenant ids (GUIDs): ${bad.join(', ')}`);
-  return ids;
-}

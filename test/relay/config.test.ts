@@ -43,6 +43,8 @@ describe('loadConfig', () => {
     [{ C4C_BASE_URL: 'https://x.example/', C4C_USERNAME: 'u', C4C_PASSWORD: 'p' }, 'RELAY_SECRET_KEY'],
     [{ RELAY_SECRET_KEY: 'x' }, 'RELAY_SECRET_KEY'],
     [{ RELAY_SECRET_KEY: Buffer.alloc(16).toString('base64') }, 'RELAY_SECRET_KEY'],
+    [{ ADMIN_OPERATOR_TENANT_IDS: '9188040d-6c67-4c5b-b112-36a304b66dad, contoso' }, 'ADMIN_OPERATOR_TENANT_IDS'],
+    [{ SYNC_CONCURRENCY: '0' }, 'SYNC_CONCURRENCY'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     try {
@@ -51,5 +53,16 @@ describe('loadConfig', () => {
       expect((error as ConfigError).variable).toBe(variable);
       expect((error as Error).message).toContain(variable);
     }
+  });
+});
+
+describe('operator tenants', () => {
+  it('are ADMIN_OPERATOR_TENANT_IDS, lower-cased, or else the configured organization\'s tenant', () => {
+    expect(loadConfig({ ADMIN_OPERATOR_TENANT_IDS: ' 9188040D-6C67-4C5B-B112-36A304B66DAD ,72f988bf-86f1-41af-91ab-2d7cd011db47' }).admin.operatorTenantIds).toEqual([
+      '9188040d-6c67-4c5b-b112-36a304b66dad',
+      '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    ]);
+    expect(loadConfig({ ORG_TENANT_ID: '9188040d-6c67-4c5b-b112-36a304b66dad' }).admin.operatorTenantIds).toEqual(['9188040d-6c67-4c5b-b112-36a304b66dad']);
+    expect(loadConfig({}).admin.operatorTenantIds).toEqual([]);
   });
 });
