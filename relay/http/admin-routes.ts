@@ -37,6 +37,8 @@ import type { MailboxFactory } from '../mailbox/types';
 import type { RelayServices } from '../server';
 import { cancelAccessCheck, getAccessCheck, listAccessCheckResults, startAccessCheck, toResultDto, toRunDto } from '../admin/access-check';
 import { activateUsers } from '../admin/activation';
+import { actOnMailboxSync, getMailboxSync } from '../admin/mailbox-sync';
+import { httpErrorFromDomain } from './domain-errors';
 import { listAudit } from '../admin/audit-log';
 import { getC4cConnection, runC4cConnectionTest, setC4cConnection } from '../admin/c4c-connection';
 import type { C4cTestOptions } from '../admin/c4c-test';
@@ -90,7 +92,8 @@ export function httpErrorFromAdmin(error: unknown): HttpError | undefined {
   if (error instanceof SyncUnavailableError) return new HttpError(503, 'sync-unavailable', error.message, undefined, { 'Retry-After': '60' });
   if (error instanceof AutodiscoverError) return new HttpError(422, 'autodiscover-failed', error.message, { autodiscoverAddress: error.message });
   if (error instanceof InvalidCursorError) return new HttpError(400, 'invalid-request', error.message, { cursor: 'Not a cursor of this list' });
-  return undefined;
+  // The use-case rooms' own errors (e.g. the sync control's: not activated, paused) as every router maps them.
+  return httpErrorFromDomain(error);
 }
 
 /** Ids in the path that are not ids cannot name anything the caller may manage: the same 404 as an unknown one. */
@@ -195,6 +198,23 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
     deleteUser: async (req, admin) => {
       const { orgId, userId } = paramsOf(UserParamsSchema, req);
       return { body: await deleteUser(deps, admin, orgId, userId) };
+    },
+
+    getUserSync: async (req, admin) => {
+      const { orgId, userId } = paramsOf(UserParamsSchema, req);
+      return { body: await getMailboxSync(deps, admin, orgId, userId) };
+    },
+    syncUserNow: async (req, admin) => {
+      const { orgId, userId } = paramsOf(UserParamsSchema, req);
+      return { body: await actOnMailboxSync(deps, admin, orgId, userId, 'now') };
+    },
+    pauseUserSync: async (req, admin) => {
+      const { orgId, userId } = paramsOf(UserParamsSchema, req);
+      return { body: await actOnMailboxSync(deps, admin, orgId, userId, 'pause') };
+    },
+    resumeUserSync: async (req, admin) => {
+      const { orgId, userId } = paramsOf(UserParamsSchema, req);
+      return { body: await actOnMailboxSync(deps, admin, orgId, userId, 'resume') };
     },
 
     importUsers: async (req, admin) => {

@@ -19,6 +19,7 @@
  * - Lists page with an opaque `cursor` (keyset) and `limit`; `nextCursor` is null on the last page.
  */
 import { z } from 'zod';
+import { SyncNowResponseSchema, SyncStatusSchema } from './sync';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Roles, limits, error codes
@@ -650,7 +651,7 @@ export interface AdminRoute {
   /** Express-style path below the relay origin, e.g. /api/admin/organizations/:orgId */
   path: string;
   summary: string;
-  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'audit';
+  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'sync' | 'audit';
   params?: z.ZodType;
   query?: z.ZodType;
   /** JSON body, or `text/csv` when `bodyContentType` says so. */
@@ -680,6 +681,11 @@ export const ADMIN_ROUTES = [
   { operationId: 'getUser', method: 'get', path: `${ORG}/users/:userId`, summary: 'One user', tag: 'users', params: UserParamsSchema, responses: { 200: AdminUserSchema } },
   { operationId: 'updateUser', method: 'patch', path: `${ORG}/users/:userId`, summary: 'Edit a user', tag: 'users', params: UserParamsSchema, body: UserUpdateRequestSchema, responses: { 200: AdminUserSchema } },
   { operationId: 'deleteUser', method: 'delete', path: `${ORG}/users/:userId`, summary: 'Remove a user (stops their sync first)', tag: 'users', params: UserParamsSchema, responses: { 200: UserDeleteResponseSchema } },
+
+  { operationId: 'getUserSync', method: 'get', path: `${ORG}/users/:userId/sync`, summary: "A user's sync status (as the sidebar shows it)", tag: 'sync', params: UserParamsSchema, responses: { 200: SyncStatusSchema } },
+  { operationId: 'syncUserNow', method: 'post', path: `${ORG}/users/:userId/sync/now`, summary: 'Sync now (never a second session while one waits or runs)', tag: 'sync', params: UserParamsSchema, responses: { 200: SyncNowResponseSchema } },
+  { operationId: 'pauseUserSync', method: 'post', path: `${ORG}/users/:userId/sync/pause`, summary: "Pause a user's sync", tag: 'sync', params: UserParamsSchema, responses: { 200: SyncStatusSchema } },
+  { operationId: 'resumeUserSync', method: 'post', path: `${ORG}/users/:userId/sync/resume`, summary: "Resume a user's sync (also lifts a suspension)", tag: 'sync', params: UserParamsSchema, responses: { 200: SyncStatusSchema } },
 
   { operationId: 'importUsers', method: 'post', path: `${ORG}/users/import`, summary: 'Import users from a CSV file', tag: 'import', params: OrgParamsSchema, query: CsvImportQuerySchema, bodyContentType: 'text/csv', responses: { 200: CsvImportStartResponseSchema, 202: CsvImportStartResponseSchema } },
   { operationId: 'getImport', method: 'get', path: `${ORG}/users/imports/:importId`, summary: 'An import and its row report', tag: 'import', params: ImportParamsSchema, responses: { 200: CsvImportSchema } },
