@@ -6,7 +6,9 @@
  */
 import crypto from 'node:crypto';
 import { createSecretBox } from '../../relay/secrets';
-import { createStore, type Db, type Store } from '../../relay/store';
+import { createStore, migrate, openDb, type Db, type Store } from '../../relay/store';
+import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
+import { startGraphTestbed, type GraphTestbed } from '../emulators/exchange/graph/testbed';
 import { createMailboxSyncRepository, type MailboxSyncRepository } from '../../relay/store/mailboxes';
 import { createEmailSyncItemsRepository, type EmailSyncItemsRepository } from '../../relay/store/email-sync-items';
 import { c4cPortCache } from '../../relay/c4c/port-cache';
@@ -111,4 +113,35 @@ export async function runSession(world: SyncWorld, user: SyncUser, options: { st
   };
   for (const step of options.steps ?? defaultSteps(world)) await step.run(ctx);
   return { counts, errors };
+}
+
+/** What a sync test file runs against: C4C and Exchange (EWS + Graph) emulators, an in-memory PGlite, one world. */
+export interface SyncTestbed {
+  c4c: C4cEmulator;
+  bed: GraphTestbed;
+  db: Db;
+  world: SyncWorld;
+  /** Mailbox clients the file opened; closed after its tests. */
+  opened: Mailbox[];
+}
+
+/**
+ * Registers the file's beforeAll / afterAll that start and stop the testbed; its fields are set once beforeAll ran
+ * (declare this before the file's own hooks, which Jest runs in declaration order).
+ */
+export function useSyncTestbed(): SyncTestbed {
+  const testbed = { opened: [] as Mailbox[] } as SyncTestbed;
+  beforeAll(async () => {
+    [testbed.c4c, testbed.bed] = await Promise.all([startC4cEmulator({ seedDemo: true }), startGraphTestbed({ seedDemo: true })]);
+    testbed.db = await openDb({ dataDir: 'memory://' });
+    await migrate(testbed.db);
+    testbed.world = await createSyncWorld(testbed.db, testbed.c4c.serviceRoot);
+  });
+  afterAll(async () => {
+    await Promise.all(testbed.opened.map((m) => m.close()));
+    await testbed.db?.close();
+    await testbed.bed?.close();
+    await testbed.c4c?.close();
+  });
+  return testbed;
 }

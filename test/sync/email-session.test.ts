@@ -6,7 +6,7 @@
  * through the real session runner.
  */
 import crypto from 'node:crypto';
-import { openDb, migrate, type Db } from '../../relay/store';
+import type { Db } from '../../relay/store';
 import { createEwsMailbox } from '../../relay/mailbox/ews';
 import { openGraphMailbox } from '../../relay/mailbox/graph';
 import { PRODUCT_FOLDERS, type Mailbox } from '../../relay/mailbox/types';
@@ -14,11 +14,11 @@ import { ORGANIZATION_SYNC_DEFAULTS, SYNC_CATEGORIES } from '../../shared/api/sy
 import { createMailboxFactory } from '../../relay/mailbox';
 import { createSyncSettingsRepository } from '../../relay/store/sync-settings';
 import { createSessionRunner } from '../../relay/sync/runner';
-import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
+import type { C4cEmulator } from '../emulators/c4c';
 import { DEMO_EWS_SERVICE_ACCOUNT } from '../emulators/demo-identities';
-import { startGraphTestbed, type GraphTestbed } from '../emulators/exchange/graph/testbed';
+import type { GraphTestbed } from '../emulators/exchange/graph/testbed';
 import { classifyFailure } from '../../relay/sync/classify';
-import { addSyncUser, createSyncWorld, defaultSteps, runSession, type SyncUser, type SyncWorld } from './email-session-helpers';
+import { useSyncTestbed, addSyncUser, createSyncWorld, defaultSteps, runSession, type SyncUser, type SyncWorld } from './email-session-helpers';
 import { silentLogger } from './helpers';
 
 const TRIGGER = SYNC_CATEGORIES.trigger.displayName;
@@ -28,23 +28,14 @@ const KATRIN = { address: 'katrin.hoffmann@nordwind-maschinenbau.example', name:
 const LUKAS = { address: 'lukas.kessler@kessler-automation.example', name: 'Lukas Kessler' };
 const DAY = 24 * 3600 * 1000;
 
+const testbed = useSyncTestbed();
 let c4c: C4cEmulator;
 let bed: GraphTestbed;
 let db: Db;
 let world: SyncWorld;
-const opened: Mailbox[] = [];
-
-beforeAll(async () => {
-  [c4c, bed] = await Promise.all([startC4cEmulator({ seedDemo: true }), startGraphTestbed({ seedDemo: true })]);
-  db = await openDb({ dataDir: 'memory://' });
-  await migrate(db);
-  world = await createSyncWorld(db, c4c.serviceRoot);
-});
-afterAll(async () => {
-  await Promise.all(opened.map((m) => m.close()));
-  await db?.close();
-  await bed?.close();
-  await c4c?.close();
+const opened = testbed.opened;
+beforeAll(() => {
+  ({ c4c, bed, db, world } = testbed);
 });
 afterEach(() => {
   c4c.control.clearFaults();

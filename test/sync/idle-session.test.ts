@@ -7,35 +7,26 @@
  * emulator.
  */
 import crypto from 'node:crypto';
-import { openDb, migrate, type Db, type Queryable } from '../../relay/store';
+import type { Db, Queryable } from '../../relay/store';
 import { createEwsMailbox } from '../../relay/mailbox/ews';
 import type { Mailbox } from '../../relay/mailbox/types';
 import { createMailboxSyncRepository } from '../../relay/store/mailboxes';
 import { sessionCursors } from '../../relay/sync/runner';
 import { cachedPerOrganization } from '../../relay/sync/engine';
 import { SYNC_CATEGORIES } from '../../shared/api/sync';
-import { startC4cEmulator, type C4cEmulator } from '../emulators/c4c';
+import type { C4cEmulator } from '../emulators/c4c';
 import { DEMO_EWS_SERVICE_ACCOUNT } from '../emulators/demo-identities';
-import { startGraphTestbed, type GraphTestbed } from '../emulators/exchange/graph/testbed';
-import { addSyncUser, createSyncWorld, runSession, type SyncUser, type SyncWorld } from './email-session-helpers';
+import type { GraphTestbed } from '../emulators/exchange/graph/testbed';
+import { useSyncTestbed, addSyncUser, runSession, type SyncUser, type SyncWorld } from './email-session-helpers';
 
+const testbed = useSyncTestbed();
 let c4c: C4cEmulator;
 let bed: GraphTestbed;
 let db: Db;
 let world: SyncWorld;
-const opened: Mailbox[] = [];
-
-beforeAll(async () => {
-  [c4c, bed] = await Promise.all([startC4cEmulator({ seedDemo: true }), startGraphTestbed({ seedDemo: true })]);
-  db = await openDb({ dataDir: 'memory://' });
-  await migrate(db);
-  world = await createSyncWorld(db, c4c.serviceRoot);
-});
-afterAll(async () => {
-  await Promise.all(opened.map((m) => m.close()));
-  await db?.close();
-  await bed?.close();
-  await c4c?.close();
+const opened = testbed.opened;
+beforeAll(() => {
+  ({ c4c, bed, db, world } = testbed);
 });
 
 /** A mailbox client of its own, as the runner opens one per session (the client remembers well-known ids itself). */
