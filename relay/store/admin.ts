@@ -5,6 +5,7 @@
  */
 import type { Queryable } from './db';
 import { isId } from './errors';
+import { toUser as userOf, type User, type UserRow as UserTableRow } from './users';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Keyset cursors: opaque to clients, base64url JSON of the last row's sort key.
@@ -108,34 +109,12 @@ export interface DeleteCounts {
 // ---------------------------------------------------------------------------------------------------------------
 // Users page
 
-export interface AdminUserRow {
-  id: string;
-  organizationId: string;
-  displayName: string;
-  email: string;
-  mailboxLogin: string | null;
-  c4cLogin: string | null;
-  c4cUserId: string | null;
-  entraObjectId: string | null;
-  role: 'user' | 'admin';
+export interface AdminUserRow extends User {
   lastAccessCheck: { ok: boolean; problem: string; message: string; checkedAt: Date; runId: string } | null;
   syncStatus: 'enabled' | 'paused' | 'suspended' | null;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
-interface UserRow {
-  id: string;
-  organization_id: string;
-  display_name: string;
-  email: string;
-  mailbox_login: string | null;
-  c4c_login: string | null;
-  c4c_user_id: string | null;
-  entra_object_id: string | null;
-  role: 'user' | 'admin';
-  created_at: Date;
-  updated_at: Date;
+interface UserRow extends UserTableRow {
   sort_name: string;
   lc_run_id: string | null;
   lc_ok: boolean | null;
@@ -160,22 +139,12 @@ const USER_SELECT = `
 
 function toUser(row: UserRow): AdminUserRow {
   return {
-    id: row.id,
-    organizationId: row.organization_id,
-    displayName: row.display_name,
-    email: row.email,
-    mailboxLogin: row.mailbox_login,
-    c4cLogin: row.c4c_login,
-    c4cUserId: row.c4c_user_id,
-    entraObjectId: row.entra_object_id,
-    role: row.role,
+    ...userOf(row),
     lastAccessCheck:
       row.lc_run_id === null
         ? null
         : { ok: Boolean(row.lc_ok), problem: row.lc_problem ?? 'unknown', message: row.lc_message ?? '', checkedAt: new Date(row.lc_checked_at as Date), runId: row.lc_run_id },
     syncStatus: row.sync_status ?? null,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
   };
 }
 

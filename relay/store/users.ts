@@ -39,7 +39,8 @@ export type UserCreateInput = z.input<typeof userCreateSchema>;
 export const userUpdateSchema = userCreateSchema.partial();
 export type UserUpdateInput = z.input<typeof userUpdateSchema>;
 
-interface UserRow {
+/** A `users` row as the driver returns it (also read by the admin store's user page). */
+export interface UserRow {
   id: string;
   organization_id: string;
   display_name: string;
@@ -56,7 +57,7 @@ interface UserRow {
 const COLUMNS =
   'id, organization_id, display_name, email, mailbox_login, c4c_login, c4c_user_id, entra_object_id, role, created_at, updated_at';
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     organizationId: row.organization_id,
