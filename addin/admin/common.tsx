@@ -6,6 +6,8 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, ty
 import {
   Badge,
   Button,
+  DialogActions,
+  DialogTrigger,
   makeStyles,
   MessageBar,
   MessageBarActions,
@@ -196,4 +198,33 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Cancel (closes the dialog) and Save (submits its form) of every edit dialog. */
+export function DialogSaveActions({ busy, saveTestId }: { busy: boolean; saveTestId: string }): ReactNode {
+  return (
+    <DialogActions>
+      <DialogTrigger disableButtonEnhancement>
+        <Button appearance="secondary">{strings.cancel}</Button>
+      </DialogTrigger>
+      <Button appearance="primary" type="submit" disabled={busy} data-testid={saveTestId}>
+        {busy ? strings.saving : strings.save}
+      </Button>
+    </DialogActions>
+  );
+}
+
+/** A settings screen: heading, intro, then the form once its current value has loaded (or why it did not). */
+export function LoadedSettingsScreen<T>({ id, heading, intro, loaded, children }: { id: string; heading: string; intro: string; loaded: Loaded<T>; children: (current: T) => ReactNode }): ReactNode {
+  const styles = useCommonStyles();
+  return (
+    <section className={styles.page} aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`} className={styles.heading}>
+        {heading}
+      </h2>
+      <Text className={styles.intro}>{intro}</Text>
+      {loaded.error !== undefined && <ErrorBanner error={loaded.error} onRetry={loaded.reload} />}
+      {loaded.data === undefined ? loaded.error === undefined && <Loading /> : children(loaded.data)}
+    </section>
+  );
 }

@@ -229,7 +229,10 @@ it('follows the system dark preference and deletes an organization after naming 
   await screenshot(page, 'admin-14-delete-dark');
   await dialog.getByTestId('delete-submit').click();
   await page.getByTestId('organizations-table').waitFor();
-  await expect(page.locator('[data-testid="organization-row"][data-slug="short-lived"]').count()).resolves.toBe(0);
+  // The table may show the list from before the delete for a moment: wait for the reload, then assert.
+  const deletedRow = page.locator('[data-testid="organization-row"][data-slug="short-lived"]');
+  await deletedRow.waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
+  await expect(deletedRow.count()).resolves.toBe(0);
   await page.close();
 });
 

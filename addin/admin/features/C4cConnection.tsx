@@ -7,22 +7,16 @@ import { Button, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Text
 import { PlugConnected20Regular } from '@fluentui/react-icons';
 import type { C4cConnectionResponse, C4cConnectionTestResponse, Organization } from '../../../shared/api/admin';
 import { useAdmin } from '../AdminApp';
-import { ErrorBanner, fieldErrors, fieldState, Loading, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
+import { ErrorBanner, fieldErrors, fieldState, LoadedSettingsScreen, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
 import { formatDateTime, strings } from '../strings';
 
 export function C4cConnectionScreen({ org }: { org: Organization }): ReactNode {
-  const styles = useCommonStyles();
   const { client } = useAdmin();
   const current = useLoad((signal) => client.c4cConnection(org.id, signal), [client, org.id]);
   return (
-    <section className={styles.page} aria-labelledby="c4c-heading">
-      <h2 id="c4c-heading" className={styles.heading}>
-        {strings.c4cHeading}
-      </h2>
-      <Text className={styles.intro}>{strings.c4cIntro}</Text>
-      {current.error !== undefined && <ErrorBanner error={current.error} onRetry={current.reload} />}
-      {current.data === undefined ? current.error === undefined && <Loading /> : <C4cForm org={org} current={current.data} onSaved={(saved) => current.setData(saved)} />}
-    </section>
+    <LoadedSettingsScreen id="c4c" heading={strings.c4cHeading} intro={strings.c4cIntro} loaded={current}>
+      {(data) => <C4cForm org={org} current={data} onSaved={(saved) => current.setData(saved)} />}
+    </LoadedSettingsScreen>
   );
 }
 

@@ -6,7 +6,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Button, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Text, Textarea } from '@fluentui/react-components';
 import { MAILBOX_ACCESS_KINDS, type MailboxAccessRequest, type MailboxAccessResponse, type Organization } from '../../../shared/api/admin';
 import { useAdmin } from '../AdminApp';
-import { ErrorBanner, fieldErrors, fieldState, Loading, useAnnounce, useCommonStyles, useLoad } from '../common';
+import { ErrorBanner, fieldErrors, fieldState, LoadedSettingsScreen, useAnnounce, useCommonStyles, useLoad } from '../common';
 import { formatDateTime, strings } from '../strings';
 
 type Kind = (typeof MAILBOX_ACCESS_KINDS)[number];
@@ -74,18 +74,12 @@ function toRequest(values: Values, replacing: boolean): MailboxAccessRequest {
 }
 
 export function MailboxAccessScreen({ org }: { org: Organization }): ReactNode {
-  const styles = useCommonStyles();
   const { client } = useAdmin();
   const current = useLoad((signal) => client.mailboxAccess(org.id, signal), [client, org.id]);
   return (
-    <section className={styles.page} aria-labelledby="mailbox-heading">
-      <h2 id="mailbox-heading" className={styles.heading}>
-        {strings.mailboxHeading}
-      </h2>
-      <Text className={styles.intro}>{strings.mailboxIntro}</Text>
-      {current.error !== undefined && <ErrorBanner error={current.error} onRetry={current.reload} />}
-      {current.data === undefined ? current.error === undefined && <Loading /> : <MailboxAccessForm org={org} current={current.data} onSaved={(saved) => current.setData(saved)} />}
-    </section>
+    <LoadedSettingsScreen id="mailbox" heading={strings.mailboxHeading} intro={strings.mailboxIntro} loaded={current}>
+      {(data) => <MailboxAccessForm org={org} current={data} onSaved={(saved) => current.setData(saved)} />}
+    </LoadedSettingsScreen>
   );
 }
 

@@ -29,7 +29,7 @@ import {
 import { Add20Regular, Delete20Regular } from '@fluentui/react-icons';
 import type { Organization, OrganizationCreateRequest, OrganizationDeletePreview, OrganizationUpdateRequest } from '../../../shared/api/admin';
 import { linkTo, useAdmin } from '../AdminApp';
-import { EmptyState, ErrorBanner, fieldErrors, fieldState, Loading, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
+import { DialogSaveActions, EmptyState, ErrorBanner, fieldErrors, fieldState, Loading, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
 import { navigate, routePath } from '../router';
 import { strings } from '../strings';
 
@@ -171,14 +171,7 @@ function OrganizationDialog({ onClose }: { onClose(): void }): ReactNode {
               {error !== undefined && <ErrorBanner error={error} />}
               <OrganizationFields values={values} onChange={setValues} errors={errors} tenantEditable />
             </DialogContent>
-            <DialogActions>
-              <DialogTrigger disableButtonEnhancement>
-                <Button appearance="secondary">{strings.cancel}</Button>
-              </DialogTrigger>
-              <Button appearance="primary" type="submit" disabled={busy} data-testid="org-save">
-                {busy ? strings.saving : strings.save}
-              </Button>
-            </DialogActions>
+            <DialogSaveActions busy={busy} saveTestId="org-save" />
           </DialogBody>
         </form>
       </DialogSurface>

@@ -34,7 +34,7 @@ import {
 import { ChevronLeft20Regular, ChevronRight20Regular, Delete20Regular, Edit20Regular, MoreHorizontal20Regular, PersonAdd20Regular } from '@fluentui/react-icons';
 import type { AdminUser, Organization, UserCreateRequest } from '../../../shared/api/admin';
 import { useAdmin } from '../AdminApp';
-import { EmptyState, ErrorBanner, fieldErrors, fieldState, Loading, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
+import { DialogSaveActions, EmptyState, ErrorBanner, fieldErrors, fieldState, Loading, StatusBadge, useAnnounce, useCommonStyles, useLoad } from '../common';
 import { formatDateTime, strings } from '../strings';
 
 const PAGE_SIZE = 50;
@@ -262,14 +262,7 @@ function UserDialog({ org, user, onClose, onSaved }: { org: Organization; user: 
                 </RadioGroup>
               </Field>
             </DialogContent>
-            <DialogActions>
-              <DialogTrigger disableButtonEnhancement>
-                <Button appearance="secondary">{strings.cancel}</Button>
-              </DialogTrigger>
-              <Button appearance="primary" type="submit" disabled={busy} data-testid="user-save">
-                {busy ? strings.saving : strings.save}
-              </Button>
-            </DialogActions>
+            <DialogSaveActions busy={busy} saveTestId="user-save" />
           </DialogBody>
         </form>
       </DialogSurface>
