@@ -5,6 +5,7 @@
 import { AuthError } from '@azure/msal-node';
 import { CursorRejectedError, MailboxError, type AccessCheck, type AccessProblem, type MailboxErrorCode } from '../types';
 import { ConnectionError } from './middleware';
+import { parseRetryAfterMs } from '../../lib/backoff';
 
 export interface GraphErrorDetails {
   status?: number;
@@ -67,12 +68,10 @@ const MAILBOX_MISSING_CODES = new Set([
   'RESTAPINotEnabledForComponentSharedMailbox',
 ]);
 
+/** Retry-After in seconds (delta-seconds or an HTTP date), through the one parser of relay/lib/backoff.ts. */
 export function parseRetryAfter(value: string | null | undefined): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+  const ms = parseRetryAfterMs(value);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 /**
