@@ -15,6 +15,9 @@ import { createSecretBox, loadSecretKey, type SecretBox } from './secrets';
 import { createJobQueue, type JobQueue } from './scheduler/jobs';
 import { defaultSessionSteps, startEngine, type SyncEngine } from './sync/engine';
 import type { SessionStep, SyncControl } from './sync/types';
+import { startPush, type PushHandle } from './push';
+import { createPushTrigger } from './push/trigger';
+import type { PushTrigger } from './push/types';
 
 export interface RelayServices {
   config: RelayConfig;
@@ -24,6 +27,8 @@ export interface RelayServices {
   jobs: JobQueue;
   /** The sync engine's control surface (enable, pause, resume, sync now, status). */
   sync: SyncControl;
+  /** Brings a mailbox's session forward when its mail server announces a change (relay/push). */
+  push: PushTrigger;
 }
 
 export interface RelayHandle {
@@ -42,7 +47,7 @@ export interface StartRelayOptions {
   beforeListen?: (services: RelayServices) => Promise<void>;
   connectSources?: string[];
   /** The sync session's steps (default: the product's steps, relay/sync/engine.ts defaultSessionSteps). */
-  syncSteps?: (services: Omit<RelayServices, 'sync'>) => SessionStep[];
+  syncSteps?: (services: Omit<RelayServices, 'sync' | 'push'>) => SessionStep[];
 }
 
 export async function startRelay(options: StartRelayOptions): Promise<RelayHandle> {
@@ -72,7 +77,8 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     await db.close();
     throw error;
   }
-  const services: RelayServices = { config, logger, db, secrets, jobs, sync: engine.control };
+  const push = createPushTrigger({ sync: engine.control, logger: logger.child({ component: 'push' }) });
+  const services: RelayServices = { config, logger, db, secrets, jobs, sync: engine.control, push };
   if (options.beforeListen) await options.beforeListen(services);
 
   let shuttingDown = false;
@@ -113,10 +119,19 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     throw error;
   }
 
+  // After the port is open: Graph validates a subscription's notification URL while the subscription is created.
+  let pushHandle: PushHandle | undefined;
+  try {
+    pushHandle = await startPush({ ...services, publicOrigin: () => services.config.publicOrigin }, { trigger: push });
+  } catch (error) {
+    logger.error({ err: error }, 'push channels failed to start; sessions still run on the schedule');
+  }
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       shuttingDown = true;
+      await pushHandle?.stop();
       logger.info('shutting down: no new requests, finishing jobs');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
