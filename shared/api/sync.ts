@@ -102,6 +102,16 @@ export const RunCountsSchema = z.object({
   examined: z.number().int().nonnegative().optional(),
   foldersCreated: z.number().int().nonnegative().optional(),
   categoriesCreated: z.number().int().nonnegative().optional(),
+  /** Two-way mirroring (all kinds together; the per-kind split is in the mirror status): items written to a side. */
+  mirrorCreated: z.number().int().nonnegative().optional(),
+  mirrorUpdated: z.number().int().nonnegative().optional(),
+  mirrorDeleted: z.number().int().nonnegative().optional(),
+  /** Pairs linked without writing (rebuilt links, meeting copies). */
+  mirrorLinked: z.number().int().nonnegative().optional(),
+  /** Field conflicts the organization's rule decided. */
+  mirrorConflicts: z.number().int().nonnegative().optional(),
+  /** Records in scope beyond a limit (counted and shown, not mirrored). */
+  mirrorBeyondLimit: z.number().int().nonnegative().optional(),
 });
 export type RunCounts = z.infer<typeof RunCountsSchema>;
 

@@ -1,0 +1,31 @@
+/**
+ * How the mirror step (relay/sync/mirror/step.ts) builds a kind's two side adapters for one session. One factory per
+ * kind family: calendar (appointment), tasks (task), contacts (contact, account, individualCustomer).
+ */
+import type { C4cClient } from '../../../c4c/client';
+import type { MirrorSettings } from '../../../../shared/api/mirror';
+import type { SessionContext } from '../../types';
+import type { KindMapping } from '../mapping/types';
+import type { MeetingOwnerRepository, MirrorKind, MirrorLink, SideAdapter } from '../types';
+
+export interface AdapterDeps<K extends MirrorKind> {
+  kind: K;
+  /** The session: mailbox, user, settings, cursors (commit through adapter.commitCursor only), clock, counts. */
+  ctx: SessionContext;
+  c4c: C4cClient;
+  mapping: KindMapping<K>;
+  settings: MirrorSettings;
+  /** Calendar only: who drives each meeting of the organization. */
+  owners: MeetingOwnerRepository;
+  /** The C4C party (Employee) of this mailbox's user, for owner / attendee scopes; undefined when not found. */
+  employee?: { objectId: string; employeeId: string; uuid?: string };
+  /** The links the step read for this kind (adapters use them to verify absences and to expand series). */
+  links: MirrorLink[];
+}
+
+export interface AdapterPair {
+  mailbox: SideAdapter;
+  c4c: SideAdapter;
+}
+
+export type AdapterFactory<K extends MirrorKind> = (deps: AdapterDeps<K>) => Promise<AdapterPair>;
