@@ -17,7 +17,7 @@ import { createStore } from '../store';
 import { createMailboxSyncRepository } from '../store/mailboxes';
 import { createSyncSettingsRepository } from '../store/sync-settings';
 import { createSyncControl, SESSION_QUEUE, SessionJobDataSchema, type SessionJobData, type SyncControlService } from './control-service';
-import { createSessionRunner, DEFAULT_TIMING, type SessionResult, type SessionTiming } from './runner';
+import { createSessionRunner, DEFAULT_TIMING, type RunnerDeps, type SessionResult, type SessionTiming } from './runner';
 import { createScheduler, type Scheduler, type TickResult } from './scheduler';
 import type { SessionStep } from './types';
 import { createSetupStep } from './setup';
@@ -58,6 +58,8 @@ export interface EngineOptions {
   /** A running pg-boss session job older than this is failed by pg-boss (the heartbeat takeover is faster). */
   sessionExpireSeconds?: number;
   now?: () => Date;
+  /** Called when a session of this process ends (relay/metrics records sessions, durations and item counts). */
+  onSessionEnded?: RunnerDeps['onSessionEnded'];
 }
 
 export interface SyncEngine {
@@ -103,6 +105,7 @@ export async function startEngine(services: EngineServices, options: EngineOptio
     timing,
     stopping: () => stopping,
     now,
+    ...(options.onSessionEnded ? { onSessionEnded: options.onSessionEnded } : {}),
   });
 
   const inFlight = new Set<Promise<SessionResult>>();

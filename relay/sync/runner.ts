@@ -55,6 +55,18 @@ export interface RunnerDeps {
   /** True once the relay is stopping: sessions finish their current item and return. */
   stopping: () => boolean;
   now?: () => Date;
+  /** Called once per session that ran, after its run row is written (metrics); never throws into the session. */
+  onSessionEnded?: (ended: SessionEndedEvent) => void;
+}
+
+/** What a finished session reports to `onSessionEnded`. */
+export interface SessionEndedEvent {
+  organizationId: string;
+  trigger: SessionJobData['trigger'];
+  outcome: 'succeeded' | 'failed' | 'abandoned';
+  durationMs: number;
+  counts: RunCounts;
+  failureClass?: ClassifiedFailure['class'];
 }
 
 export type SessionResult =
@@ -290,6 +302,11 @@ export function createSessionRunner(deps: RunnerDeps): (data: SessionJobData) =>
     });
     if (!ended) runLog.warn('the session no longer held the mailbox when it ended (taken over or disabled)');
     runLog.info({ outcome, counts, failureClass: failure?.class }, 'session ended');
+    try {
+      deps.onSessionEnded?.({ organizationId, trigger, outcome, durationMs: endedAt.getTime() - startedAt.getTime(), counts, ...(failure ? { failureClass: failure.class } : {}) });
+    } catch (error) {
+      runLog.warn({ err: error }, 'onSessionEnded hook failed');
+    }
     return { ran: true, runId: run.id, outcome, ...(failure ? { failure } : {}) };
   };
 }
