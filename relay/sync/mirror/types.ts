@@ -54,6 +54,11 @@ export interface SideItem {
    * organization's owner mailbox drives (lesson 1 of the February 2020 defect); true otherwise. C4C side: always true.
    */
   drives: boolean;
+  /**
+   * Set only on an item a lookup (SideAdapter.lookup, SideView.counterparts) found outside the mirrored scope: it is
+   * never linked, and its existence stops the other side's copy from being created again (no duplicate).
+   */
+  outOfScope?: boolean;
 }
 
 /** Why an item the link table knows is no longer in a side's view. */
@@ -80,6 +85,22 @@ export interface SideView {
   totalInScope?: number;
   /** Items in scope the adapter did not return because of a limit (never dropped silently: counted and shown). */
   beyondLimit?: number;
+  /**
+   * Items found by SideAdapter.lookup for the other side's unlinked items (by stamp or key), whether changed or not,
+   * in scope or not (`outOfScope`): lets an item that comes back into scope, or a lost link table, be re-linked
+   * instead of creating a duplicate. Filled by readViews (relay/sync/mirror/apply.ts).
+   */
+  counterparts?: SideItem[];
+}
+
+/** What SideAdapter.lookup is asked for: this side's items by id, by the other side's stamp value, or by key. */
+export interface MirrorLookup {
+  /** This side's ids (the other side's items are stamped with them). */
+  ids: string[];
+  /** The other side's ids / keys: find this side's items stamped with one of them. */
+  stampedWith: string[];
+  /** Shared keys (iCalendar UIDs). */
+  keys: string[];
 }
 
 /** One status row. Exactly one of the ids may be missing only while `state` is 'detached'. */
@@ -191,6 +212,11 @@ export interface SideAdapter {
   update(id: string, fields: MappedFields, stamp: string | undefined): Promise<SideItem>;
   /** Deletes without notifying anyone (EWS SendToNone; no Graph cancel). */
   delete(id: string): Promise<void>;
+  /**
+   * Optional: finds this side's items matching the query, in scope or not (outOfScope set), changed or not. Without it,
+   * an item whose counterpart is unchanged and unlinked (moved back into scope) is skipped, never duplicated.
+   */
+  lookup?(query: MirrorLookup): Promise<SideItem[]>;
   /**
    * Commits the cursors read() advanced. The executor calls it only after every action of the session was applied
    * (or recorded as failed), so a crash between read and apply re-reads the same changes; the links make that safe.
