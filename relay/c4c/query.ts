@@ -68,13 +68,25 @@ export function and(...conditions: Array<string | undefined>): string {
   return present.map((c) => (present.length > 1 && / or /.test(c) ? `(${c})` : c)).join(' and ');
 }
 
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * The text with every lone surrogate replaced by U+FFFD, as any UTF-8 encoder does (`String.prototype.toWellFormed`).
+ * `encodeURIComponent` throws a URIError on a lone surrogate; C4C stores UTF-8, so a value holding one can never have
+ * been stored there and the replaced literal matches exactly what the original could. The relay's boundary refuses
+ * such input (shared/api/fields.ts); this keeps data from elsewhere (a mailbox's subject) from failing a query.
+ */
+export function wellFormed(value: string): string {
+  return value.replace(LONE_SURROGATES, '\uFFFD');
+}
+
 /**
  * Percent-encode a query option value. Keeps the characters OData expressions use that are safe in a query
  * (quotes, parentheses, commas, slashes, `*`, `$`) readable, encodes everything else (spaces, `@`, `&`, `#`, `+`, `%`,
  * non-ASCII).
  */
 export function encodeQueryValue(value: string): string {
-  return encodeURIComponent(value).replace(/%2C/gi, ',').replace(/%2F/gi, '/').replace(/%24/g, '$');
+  return encodeURIComponent(wellFormed(value)).replace(/%2C/gi, ',').replace(/%2F/gi, '/').replace(/%24/g, '$');
 }
 
 /** The query string (without `?`) for the options; `$format=json` is not added (we send `Accept`). */
@@ -104,7 +116,7 @@ function nonNegativeInt(value: number, name: string): number {
 /** `EMailCollection('00163E…')` — the key of every c4codataapi entity is its ObjectID. */
 export function entityPath(entitySet: string, objectId: string): string {
   // Percent-encode so a hostile key cannot add path segments or a query.
-  return `${checkEntitySet(entitySet)}(${encodeURIComponent(stringLiteral(objectId))})`;
+  return `${checkEntitySet(entitySet)}(${encodeURIComponent(stringLiteral(wellFormed(objectId)))})`;
 }
 
 export function checkEntitySet(entitySet: string): string {

@@ -8,6 +8,7 @@
  * input (as named in the request schema, dotted for nested paths) to a message the UI shows next to that field.
  */
 import { z } from 'zod';
+import { freeText, GROUPWARE_ITEM_ID_MAX, identifier, MAILBOX_ITEM_ID_MAX, storable } from './fields';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Limits (the relay enforces them; the sidebar checks them before sending so the user gets a clear message).
@@ -54,8 +55,8 @@ export const EmailAddressSchema = z.email().max(254);
  * internal senders); one odd recipient must not make a whole save fail.
  */
 export const MailAddressSchema = z.object({
-  address: z.string().trim().min(1).max(ADDRESS_MAX),
-  name: z.string().max(NAME_MAX).optional(),
+  address: storable(z.string().trim().min(1).max(ADDRESS_MAX)),
+  name: freeText(NAME_MAX).optional(),
 });
 export type MailAddress = z.infer<typeof MailAddressSchema>;
 
@@ -70,9 +71,9 @@ export const ContactKindSchema = z.enum(['contact', 'lead', 'individualCustomer'
 export type ContactKind = z.infer<typeof ContactKindSchema>;
 
 /** C4C ObjectID: 32 hex characters in real tenants; kept as an opaque non-empty string. */
-const ObjectIdSchema = z.string().min(1).max(70);
+const ObjectIdSchema = identifier(70);
 /** The human-readable ID (ContactID, AccountID, LeadID, …). */
-const BusinessIdSchema = z.string().min(1).max(70);
+const BusinessIdSchema = identifier(70);
 
 export const C4cRecordSchema = z.object({
   kind: RecordKindSchema,
@@ -126,7 +127,7 @@ export type SearchResponse = z.infer<typeof SearchResponseSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 // GET /api/sidebar/emails/status?internetMessageId=  (S4)
 
-export const EmailStatusQuerySchema = z.object({ internetMessageId: z.string().min(1).max(SUBJECT_MAX) });
+export const EmailStatusQuerySchema = z.object({ internetMessageId: identifier(GROUPWARE_ITEM_ID_MAX) });
 export type EmailStatusQuery = z.infer<typeof EmailStatusQuerySchema>;
 
 export const EmailStatusSchema = z.object({
@@ -155,8 +156,8 @@ export function utf8Bytes(text: string): number {
 }
 
 export const AttachmentSchema = z.object({
-  name: z.string().min(1).max(NAME_MAX),
-  contentType: z.string().min(1).max(NAME_MAX),
+  name: freeText(NAME_MAX).min(1),
+  contentType: identifier(NAME_MAX),
   contentBase64: z.base64(),
 });
 export type AttachmentToSave = z.infer<typeof AttachmentSchema>;
@@ -173,16 +174,17 @@ export type RelatedItemRef = z.infer<typeof RelatedItemRefSchema>;
 
 export const SaveEmailRequestSchema = z
   .object({
-    internetMessageId: z.string().min(1).max(SUBJECT_MAX),
+    /** The exactly-once key, written to C4C's GroupwareItemID (ML765). */
+    internetMessageId: identifier(GROUPWARE_ITEM_ID_MAX),
     /** EWS item id of the message in the saving user's mailbox (for the "saved" category; not a dedup key). */
-    itemId: z.string().min(1).max(2048),
-    conversationId: z.string().max(2048).optional(),
-    subject: z.string().max(SUBJECT_MAX),
+    itemId: identifier(MAILBOX_ITEM_ID_MAX),
+    conversationId: freeText(MAILBOX_ITEM_ID_MAX).optional(),
+    subject: freeText(SUBJECT_MAX),
     sentAt: InstantSchema,
     from: MailAddressSchema,
     to: z.array(MailAddressSchema).max(MAX_ATTENDEES),
     cc: z.array(MailAddressSchema).max(MAX_ATTENDEES),
-    bodyHtml: z.string().refine((html) => utf8Bytes(html) <= MAX_BODY_BYTES, {
+    bodyHtml: freeText(MAX_BODY_BYTES).refine((html) => utf8Bytes(html) <= MAX_BODY_BYTES, {
       message: `The message body is larger than ${Math.round(MAX_BODY_BYTES / 1024)} KB`,
     }),
     attachments: z.array(AttachmentSchema).max(MAX_ATTACHMENTS).optional(),
@@ -226,7 +228,7 @@ export type SaveEmailResponse = z.infer<typeof SaveEmailResponseSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 // POST /api/sidebar/contacts and /api/sidebar/leads — quick-create from the "not found" card (S2)
 
-const PersonNameSchema = z.string().trim().min(1, 'Required').max(40);
+const PersonNameSchema = storable(z.string().trim().min(1, 'Required').max(40));
 
 export const CreateContactRequestSchema = z.object({
   firstName: PersonNameSchema,
@@ -240,7 +242,7 @@ export const CreateLeadRequestSchema = z.object({
   firstName: PersonNameSchema,
   lastName: PersonNameSchema,
   email: EmailAddressSchema,
-  company: z.string().trim().max(80).optional(),
+  company: storable(z.string().trim().max(80)).optional(),
 });
 export type CreateLeadRequest = z.infer<typeof CreateLeadRequestSchema>;
 
@@ -252,7 +254,7 @@ export const CreatedRecordSchema = C4cRecordSchema;
 
 export const RelatedQuerySchema = z.object({
   type: RelatedItemTypeSchema,
-  q: z.string().max(100).default(''),
+  q: freeText(100).default(''),
 });
 export type RelatedQuery = z.infer<typeof RelatedQuerySchema>;
 
@@ -275,16 +277,16 @@ export type Attendee = z.infer<typeof AttendeeSchema>;
 export const CreateAppointmentRequestSchema = z
   .object({
     /** iCalendar UID when the host exposes it, else the EWS item id: the exactly-once key. */
-    groupwareItemId: z.string().min(1).max(2048),
+    groupwareItemId: identifier(GROUPWARE_ITEM_ID_MAX),
     /** 'itemId' when `groupwareItemId` is the mailbox item id: the relay then reads the UID from the mailbox if it can. */
     groupwareItemIdSource: z.enum(['iCalUId', 'itemId']).optional(),
-    subject: z.string().max(SUBJECT_MAX),
+    subject: freeText(SUBJECT_MAX),
     start: InstantSchema,
     end: InstantSchema,
     /** IANA zone the user sees the meeting in (e.g. Europe/Berlin). */
-    timeZone: z.string().min(1).max(64),
+    timeZone: identifier(64),
     isAllDay: z.boolean(),
-    location: z.string().max(NAME_MAX).optional(),
+    location: freeText(NAME_MAX).optional(),
     organizer: MailAddressSchema,
     attendees: z.array(AttendeeSchema).max(MAX_ATTENDEES),
     mainAccountObjectId: ObjectIdSchema.optional(),
@@ -305,7 +307,7 @@ export const CreateAppointmentResponseSchema = z.object({
 export type CreateAppointmentResponse = z.infer<typeof CreateAppointmentResponseSchema>;
 
 // GET /api/sidebar/appointments/status?groupwareItemId=
-export const AppointmentStatusQuerySchema = z.object({ groupwareItemId: z.string().min(1).max(2048), groupwareItemIdSource: z.enum(['iCalUId', 'itemId']).optional() });
+export const AppointmentStatusQuerySchema = z.object({ groupwareItemId: identifier(GROUPWARE_ITEM_ID_MAX), groupwareItemIdSource: z.enum(['iCalUId', 'itemId']).optional() });
 export const AppointmentStatusSchema = z.object({
   status: z.enum(['not-created', 'creating', 'created']),
   objectId: ObjectIdSchema.optional(),
