@@ -11,6 +11,10 @@
  *   POST /api/me/sync/now                 → SyncNowResponse (202)
  */
 import { z } from 'zod';
+import { storable } from './fields';
+
+/** An address or a domain is at most 320 characters (RFC 5321: 64 + @ + 255); anything longer is refused, not stored. */
+const ADDRESS_MAX = 320;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The user's sync profile (S6)
@@ -48,8 +52,7 @@ const ADDRESS = /^[^\s@]{1,64}@(?=.{1,253}$)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$
  * One blocklist entry: an address (`someone@example.com`) or a domain (`example.com` or `@example.com`), which also
  * covers its subdomains. Normalised to lower case; a domain is stored without its `@`.
  */
-export const BlocklistEntrySchema = z
-  .string()
+export const BlocklistEntrySchema = storable(z.string().max(ADDRESS_MAX))
   .trim()
   .toLowerCase()
   .transform((value) => (value.startsWith('@') ? value.slice(1) : value))
