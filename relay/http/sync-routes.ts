@@ -67,6 +67,7 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
     // Only an enabled mailbox has a next session the change will apply from.
     if (status.activated && status.status === 'enabled' && status.nextSessionAt !== undefined) response.effectiveFrom = status.nextSessionAt;
     if (profile.updatedAt !== undefined) response.updatedAt = profile.updatedAt.toISOString();
+    if (profile.preset) response.preset = profile.preset;
     return response;
   }
 

@@ -121,10 +121,18 @@ export interface SessionStep {
   run(ctx: SessionContext): Promise<void>;
 }
 
+/** The user's effective settings (defaults, their preset, their own changes) and where they come from. */
+export interface UserSettingsRead {
+  settings: UserSyncSettings;
+  updatedAt?: Date;
+  /** The settings preset the user follows (A8), with the settings taken from it (those the user did not change). */
+  preset?: { id: string; name: string; fields: string[] };
+}
+
 /** The user's settings and blocklists, read by sessions and edited by the S6 screen and the admin console. */
 export interface SyncSettingsRepository {
-  getUserSettings(organizationId: string, userId: string): Promise<{ settings: UserSyncSettings; updatedAt?: Date }>;
-  updateUserSettings(organizationId: string, userId: string, patch: Partial<UserSyncSettings>): Promise<{ settings: UserSyncSettings; updatedAt: Date }>;
+  getUserSettings(organizationId: string, userId: string): Promise<UserSettingsRead>;
+  updateUserSettings(organizationId: string, userId: string, patch: Partial<UserSyncSettings>): Promise<UserSettingsRead & { updatedAt: Date }>;
   getBlocklists(organizationId: string, userId: string): Promise<Blocklists>;
   /** Replaces the user's own list (userId) or the organization's (userId null) in one transaction. */
   replaceBlocklist(organizationId: string, userId: string | null, entries: string[]): Promise<string[]>;

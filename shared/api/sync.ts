@@ -76,6 +76,8 @@ export const UserSyncSettingsResponseSchema = z.object({
   organizationBlocklist: z.array(z.string()),
   /** Changes apply from the next session; this is when it is due (absent when sync is not enabled). */
   effectiveFrom: z.string().optional(),
+  /** The settings preset the user follows (A8) and which of the settings shown come from it (not changed by the user). */
+  preset: z.object({ id: z.string(), name: z.string(), fields: z.array(z.string()) }).optional(),
   updatedAt: z.string().optional(),
 });
 export type UserSyncSettingsResponse = z.infer<typeof UserSyncSettingsResponseSchema>;
@@ -187,6 +189,8 @@ export type SyncNowResponse = z.infer<typeof SyncNowResponseSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 // The organization's sync settings (stored in organizations.settings.sync; edited by the admin console)
 
+export const AUTO_RESOLVE_MODES = ['off', 'lead', 'contact'] as const;
+
 export const ORGANIZATION_SYNC_DEFAULTS = {
   intervalMinutes: 30,
   /** Consecutive failures of one class before the mailbox is suspended, per class (transient classes never suspend). */
@@ -201,6 +205,10 @@ export const ORGANIZATION_SYNC_DEFAULTS = {
   ownDomains: [] as string[],
   /** What happens to the trigger category after a save: keep it (and add "saved"), or swap it for "saved". */
   triggerCategoryAfterSave: 'keep' as 'keep' | 'swap',
+  /** E8: people unknown to C4C met in saved emails and mirrored meetings are created as Leads or Contacts, or not. */
+  autoResolve: 'off' as (typeof AUTO_RESOLVE_MODES)[number],
+  /** E8: also create an Account from a corporate email domain no Account matches (never for free-mail domains). */
+  autoResolveAccounts: false,
 };
 
 export const OrganizationSyncSettingsSchema = z.strictObject({
@@ -215,6 +223,8 @@ export const OrganizationSyncSettingsSchema = z.strictObject({
   autoSaveInternal: z.boolean(),
   ownDomains: z.array(z.string().trim().toLowerCase().regex(DOMAIN, 'Not a domain')).max(100),
   triggerCategoryAfterSave: z.enum(['keep', 'swap']),
+  autoResolve: z.enum(AUTO_RESOLVE_MODES),
+  autoResolveAccounts: z.boolean(),
 });
 export type OrganizationSyncSettings = z.infer<typeof OrganizationSyncSettingsSchema>;
 
