@@ -21,6 +21,11 @@ export interface AdapterDeps<K extends MirrorKind> {
   employee?: { objectId: string; employeeId: string; uuid?: string };
   /** The links the step read for this kind (adapters use them to verify absences and to expand series). */
   links: MirrorLink[];
+  /**
+   * Calendar only, optional: the organization's e-mail domains (an organizer there is "inside the organization", so an
+   * attendee's copy of their meeting never drives it). Without it, only the user's own domain counts as internal.
+   */
+  organizationDomains?: () => Promise<string[]>;
 }
 
 export interface AdapterPair {
