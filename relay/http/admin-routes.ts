@@ -26,8 +26,11 @@ import {
   UserListQuerySchema,
   UserParamsSchema,
   UserUpdateRequestSchema,
+  SyncIssueRetryRequestSchema,
+  UserRunsQuerySchema,
   type AdminMe,
 } from '../../shared/api/admin';
+import { listMonitoringUsers, listSyncIssues, listUserRuns, monitoringOverview, retrySyncIssue, sessionStats } from '../admin/monitoring';
 import { createTokenValidator } from '../auth';
 import { requireAdminToken, type AdminPrincipal } from '../auth/admin';
 import { registerAccessCheckJobs } from '../admin/access-check';
@@ -312,6 +315,19 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
 
     listAudit: async (req, admin) => ({ body: await listAudit(deps, admin, paramsOf(OrgParamsSchema, req).orgId, AuditQuerySchema.parse(req.query)) }),
     listAllAudit: async (req, admin) => ({ body: await listAudit(deps, admin, null, AuditQuerySchema.parse(req.query)) }),
+
+    getMonitoringOverview: async (_req, admin) => ({ body: await monitoringOverview(deps, admin) }),
+    listMonitoringUsers: async (req, admin) => ({ body: await listMonitoringUsers(deps, admin, paramsOf(OrgParamsSchema, req).orgId, req.query as Record<string, string>) }),
+    getSessionStats: async (req, admin) => ({ body: await sessionStats(deps, admin, paramsOf(OrgParamsSchema, req).orgId, req.query) }),
+    listSyncIssues: async (req, admin) => ({ body: await listSyncIssues(deps, admin, paramsOf(OrgParamsSchema, req).orgId, PageQuerySchema.parse(req.query)) }),
+    retrySyncIssue: async (req, admin) => {
+      const { orgId, userId } = paramsOf(UserParamsSchema, req);
+      return { body: await retrySyncIssue(deps, admin, orgId, userId, SyncIssueRetryRequestSchema.parse(req.body ?? {})) };
+    },
+    listUserRuns: async (req, admin) => {
+      const { orgId, userId } = paramsOf(UserParamsSchema, req);
+      return { body: await listUserRuns(deps, admin, orgId, userId, UserRunsQuerySchema.parse(req.query)) };
+    },
   };
 
   const csvBody = express.raw({ type: ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel', 'application/octet-stream'], limit: ADMIN_LIMITS.csvMaxBytes });

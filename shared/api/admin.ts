@@ -19,7 +19,7 @@
  * - Lists page with an opaque `cursor` (keyset) and `limit`; `nextCursor` is null on the last page.
  */
 import { z } from 'zod';
-import { SyncNowResponseSchema, SyncStatusSchema } from './sync';
+import { SyncNowResponseSchema, SyncRunSchema, SyncStatusSchema } from './sync';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Roles, limits, error codes
@@ -641,6 +641,185 @@ export const AuditListResponseSchema = z.object({ entries: z.array(AuditEntrySch
 export type AuditListResponse = z.infer<typeof AuditListResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
+// Monitoring (A7): organizations and users at a glance, session statistics over time, sync issues, run history
+
+/**
+ * A mailbox's state at a glance: not-activated (never enabled), paused / suspended (its status), syncing (a session
+ * holds it now), failing (enabled, with consecutive failures > 0), idle (enabled, between sessions).
+ */
+export const MONITOR_STATES = ['syncing', 'idle', 'failing', 'paused', 'suspended', 'not-activated'] as const;
+export const MonitorStateSchema = z.enum(MONITOR_STATES);
+export type MonitorState = z.infer<typeof MonitorStateSchema>;
+
+export const StateCountsSchema = z.object({
+  syncing: z.number().int(),
+  idle: z.number().int(),
+  failing: z.number().int(),
+  paused: z.number().int(),
+  suspended: z.number().int(),
+  'not-activated': z.number().int(),
+});
+export type StateCounts = z.infer<typeof StateCountsSchema>;
+
+export const MonitoringOrganizationSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  slug: z.string(),
+  userCount: z.number().int(),
+  states: StateCountsSchema,
+  /** Sessions started in the last 24 hours, and how many of them failed. */
+  sessions24h: z.number().int(),
+  failedSessions24h: z.number().int(),
+  lastSessionAt: InstantSchema.nullable(),
+  /** Emails that failed to save and keep their error (all users). */
+  failedItems: z.number().int(),
+});
+export type MonitoringOrganization = z.infer<typeof MonitoringOrganizationSchema>;
+export const MonitoringOverviewResponseSchema = z.object({ organizations: z.array(MonitoringOrganizationSchema), generatedAt: InstantSchema });
+export type MonitoringOverviewResponse = z.infer<typeof MonitoringOverviewResponseSchema>;
+
+export const MonitoringUserSchema = z.object({
+  id: IdSchema,
+  displayName: z.string(),
+  email: z.string(),
+  state: MonitorStateSchema,
+  stage: z.enum(['pending', 'setting-up', 'syncing', 'idle']).nullable(),
+  consecutiveFailures: z.number().int(),
+  failureClass: z.enum(['credentials-rejected', 'mailbox-not-found', 'c4c-unreachable', 'throttled', 'unknown']).nullable(),
+  failureMessage: z.string().nullable(),
+  suspendedReason: z.string().nullable(),
+  lastSessionAt: InstantSchema.nullable(),
+  lastSuccessAt: InstantSchema.nullable(),
+  nextSessionAt: InstantSchema.nullable(),
+  failedItems: z.number().int(),
+});
+export type MonitoringUser = z.infer<typeof MonitoringUserSchema>;
+
+export const MonitoringUsersQuerySchema = PageQuerySchema.extend({
+  /** Case-insensitive substring of name or mailbox address. */
+  q: z.string().trim().max(200).optional(),
+  /** Comma-separated states (e.g. `failing,suspended`); absent = every state. */
+  state: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((raw) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(MonitorStateSchema)),
+});
+export type MonitoringUsersQuery = z.input<typeof MonitoringUsersQuerySchema>;
+
+export const MonitoringUsersResponseSchema = z.object({
+  users: z.array(MonitoringUserSchema),
+  /** Users matching the filters (all pages). */
+  total: z.number().int(),
+  /** Every user of the organization by state (the filter chips' numbers; not narrowed by the filters). */
+  counts: StateCountsSchema,
+  nextCursor: z.string().nullable(),
+});
+export type MonitoringUsersResponse = z.infer<typeof MonitoringUsersResponseSchema>;
+
+export const SESSION_STATS_LIMITS = { maxBuckets: 500, defaultBucketMinutes: 60, defaultHours: 24 } as const;
+
+export const SessionStatsQuerySchema = z.object({
+  /** Start of the window (default: `to` minus 24 hours), rounded down to a bucket boundary. */
+  from: InstantSchema.optional(),
+  /** End of the window (default: now). */
+  to: InstantSchema.optional(),
+  /** Bucket width in minutes (1 minute to 7 days); buckets are aligned to the Unix epoch, UTC. */
+  bucketMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(SESSION_STATS_LIMITS.defaultBucketMinutes),
+});
+export type SessionStatsQuery = z.input<typeof SessionStatsQuerySchema>;
+
+const SessionFiguresShape = {
+  sessions: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  abandoned: z.number().int(),
+  running: z.number().int(),
+  /** Emails saved to C4C, and emails that failed to save. */
+  itemsSaved: z.number().int(),
+  itemsFailed: z.number().int(),
+  /** Two-way mirroring: items written (created, updated, deleted) on either side. */
+  mirrorCreated: z.number().int(),
+  mirrorUpdated: z.number().int(),
+  mirrorDeleted: z.number().int(),
+  /** Sessions that ended: mean and 95th percentile duration (null: none ended). */
+  avgDurationMs: z.number().nullable(),
+  p95DurationMs: z.number().nullable(),
+};
+export const SessionBucketSchema = z.object({ start: InstantSchema, ...SessionFiguresShape });
+export type SessionBucket = z.infer<typeof SessionBucketSchema>;
+export const SessionStatsResponseSchema = z.object({
+  from: InstantSchema,
+  to: InstantSchema,
+  bucketMinutes: z.number().int(),
+  /** Every bucket of the window, oldest first (empty buckets have zeros). */
+  buckets: z.array(SessionBucketSchema),
+  totals: z.object(SessionFiguresShape),
+});
+export type SessionStatsResponse = z.infer<typeof SessionStatsResponseSchema>;
+
+export const SyncIssueItemSchema = z.object({
+  /** What failed: an email (saving) today; meetings, tasks and contacts once their mirroring records item errors. */
+  kind: z.enum(['email', 'meeting', 'task', 'contact']),
+  /** The email's Internet message id (or the item's key). */
+  key: z.string(),
+  subject: z.string(),
+  error: z.string(),
+  attempts: z.number().int(),
+  /** Retried at the next session while true (attempts left); false once the bounded retries are used up. */
+  willRetry: z.boolean(),
+  /** First failure. */
+  since: InstantSchema,
+});
+export type SyncIssueItem = z.infer<typeof SyncIssueItemSchema>;
+
+export const SyncIssueSchema = z.object({
+  userId: IdSchema,
+  displayName: z.string(),
+  email: z.string(),
+  state: MonitorStateSchema,
+  /** The mailbox's own failure (its sessions fail), with the first failed session since the last success. */
+  mailboxFailure: z
+    .object({
+      class: z.enum(['credentials-rejected', 'mailbox-not-found', 'c4c-unreachable', 'throttled', 'unknown']),
+      message: z.string(),
+      consecutive: z.number().int(),
+      transient: z.boolean(),
+      since: InstantSchema.nullable(),
+      /** What to do about it, in words. */
+      advice: z.string(),
+    })
+    .nullable(),
+  suspendedReason: z.string().nullable(),
+  /** All failed items of the user; `items` shows the oldest ones. */
+  itemCount: z.number().int(),
+  items: z.array(SyncIssueItemSchema),
+});
+export type SyncIssue = z.infer<typeof SyncIssueSchema>;
+export const SyncIssuesResponseSchema = z.object({ issues: z.array(SyncIssueSchema), total: z.number().int(), nextCursor: z.string().nullable() });
+export type SyncIssuesResponse = z.infer<typeof SyncIssuesResponseSchema>;
+
+export const SyncIssueRetryRequestSchema = z.strictObject({
+  /** Only these failed emails (Internet message ids); absent = all of the user's failed emails. */
+  keys: z.array(z.string().min(1).max(2048)).min(1).max(500).optional(),
+});
+export type SyncIssueRetryRequest = z.infer<typeof SyncIssueRetryRequestSchema>;
+export const SyncIssueRetryResponseSchema = z.object({
+  /** Items given their retries again. */
+  itemsReset: z.number().int(),
+  /** The session that retries them (a suspended mailbox is resumed first). */
+  session: z.enum(['queued', 'already-queued', 'running']),
+});
+export type SyncIssueRetryResponse = z.infer<typeof SyncIssueRetryResponseSchema>;
+
+export const MonitoringRunSchema = SyncRunSchema.extend({ durationMs: z.number().int().nullable() });
+export type MonitoringRun = z.infer<typeof MonitoringRunSchema>;
+export const UserRunsQuerySchema = PageQuerySchema;
+export const UserRunsResponseSchema = z.object({ user: MonitoringUserSchema, runs: z.array(MonitoringRunSchema), nextCursor: z.string().nullable() });
+export type UserRunsResponse = z.infer<typeof UserRunsResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
 // The route table: the relay mounts these, /openapi.json is generated from them, the console may build URLs from them.
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -651,7 +830,7 @@ export interface AdminRoute {
   /** Express-style path below the relay origin, e.g. /api/admin/organizations/:orgId */
   path: string;
   summary: string;
-  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'sync' | 'audit';
+  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'sync' | 'audit' | 'monitoring';
   params?: z.ZodType;
   query?: z.ZodType;
   /** JSON body, or `text/csv` when `bodyContentType` says so. */
@@ -709,6 +888,13 @@ export const ADMIN_ROUTES = [
 
   { operationId: 'listAudit', method: 'get', path: `${ORG}/audit`, summary: "The organization's audit log, newest first", tag: 'audit', params: OrgParamsSchema, query: AuditQuerySchema, responses: { 200: AuditListResponseSchema } },
   { operationId: 'listAllAudit', method: 'get', path: '/api/admin/audit', summary: 'Audit log of every organization, incl. deleted ones (operators)', tag: 'audit', query: AuditQuerySchema, responses: { 200: AuditListResponseSchema }, operatorOnly: true },
+
+  { operationId: 'getMonitoringOverview', method: 'get', path: '/api/admin/monitoring/organizations', summary: 'Every organization the caller manages, its mailboxes counted by state', tag: 'monitoring', responses: { 200: MonitoringOverviewResponseSchema } },
+  { operationId: 'listMonitoringUsers', method: 'get', path: `${ORG}/monitoring/users`, summary: 'Users with their sync state, filtered by state and searched', tag: 'monitoring', params: OrgParamsSchema, query: MonitoringUsersQuerySchema, responses: { 200: MonitoringUsersResponseSchema } },
+  { operationId: 'getSessionStats', method: 'get', path: `${ORG}/monitoring/sessions`, summary: 'Sessions over time from the run history (sessions, items saved / mirrored, failures, duration)', tag: 'monitoring', params: OrgParamsSchema, query: SessionStatsQuerySchema, responses: { 200: SessionStatsResponseSchema } },
+  { operationId: 'listSyncIssues', method: 'get', path: `${ORG}/monitoring/issues`, summary: 'Sync issues: failing or suspended mailboxes and the items that failed', tag: 'monitoring', params: OrgParamsSchema, query: PageQuerySchema, responses: { 200: SyncIssuesResponseSchema } },
+  { operationId: 'retrySyncIssue', method: 'post', path: `${ORG}/monitoring/issues/:userId/retry`, summary: "Retry a user's failed items (their attempts start again) in a session queued now", tag: 'monitoring', params: UserParamsSchema, body: SyncIssueRetryRequestSchema, responses: { 200: SyncIssueRetryResponseSchema } },
+  { operationId: 'listUserRuns', method: 'get', path: `${ORG}/monitoring/users/:userId/runs`, summary: "A user's run history, newest first", tag: 'monitoring', params: UserParamsSchema, query: UserRunsQuerySchema, responses: { 200: UserRunsResponseSchema } },
 ] as const satisfies readonly AdminRoute[];
 
 /** `/api/admin/organizations/:orgId/users` + { orgId } → the URL path (for the console). */
