@@ -9,6 +9,7 @@ import type { RelayClientConfig } from '../shared/api/sidebar';
 import { createTokenValidator, requireUser } from './auth';
 import { sidebarRoutes } from './http/sidebar-routes';
 import { syncRouteEntries } from './http/sync-routes';
+import { activationRouteEntries } from './http/activation-routes';
 import { mountAdmin } from './http/admin-routes';
 import { manifestPaths, manifestRouter } from './manifest';
 import type { Sandbox } from './sandbox/start';
@@ -96,6 +97,7 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     ['/', pages],
     ['/', admin],
     ...syncRouteEntries(services, userGuard),
+    ...activationRouteEntries(services, userGuard, sandbox),
     ['/api', api],
   ];
   if (sandbox) routes.push(['/sandbox/api', sandbox.routes(store)]);
