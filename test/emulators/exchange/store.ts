@@ -138,6 +138,15 @@ export interface FolderChange {
   seq: number;
 }
 
+/** One logged item change, as change observers see it. */
+export interface StoreChange {
+  address: string;
+  folderId: string;
+  type: ChangeType;
+  itemId: string;
+  seq: number;
+}
+
 export interface SentMeetingMessage {
   mailbox: string;
   itemId: string;
@@ -540,6 +549,16 @@ export class ExchangeStore {
       record.folderLogs.set(folderId, log);
     }
     log.push({ seq: ++record.seq, type, itemId });
+    for (const listener of this.changeListeners) listener({ address: record.address, folderId, type, itemId, seq: record.seq });
+  }
+
+  /** Observers of every logged item change (the Graph subscription and EWS notification emulators). */
+  private readonly changeListeners = new Set<(change: StoreChange) => void>();
+
+  /** Calls `listener` after every item change; returns the unsubscribe function. */
+  onChange(listener: (change: StoreChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /**

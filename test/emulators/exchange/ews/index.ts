@@ -10,6 +10,10 @@ import type { ExchangeControl, FaultRule } from '../control';
 import { type ExchangeStore, StoreError } from '../store';
 import { OPERATIONS, type OperationContext } from './operations';
 import { envelope, EwsFault, errorMessage, fault } from './soap';
+import { ewsNotificationsOf } from './notifications';
+
+/** Subscription operations: sent with the subscription group's X-AnchorMailbox (notifications.ts). */
+const NOTIFICATION_OPERATIONS = new Set(['Subscribe', 'GetEvents', 'GetStreamingEvents', 'Unsubscribe']);
 import { attr, child, childNames, childText, NS, parseXml, SchemaError, type XNode } from './xml';
 
 export const EWS_PATH = '/EWS/Exchange.asmx';
@@ -119,7 +123,8 @@ export function createEwsRouter(store: ExchangeStore, control: ExchangeControl):
         }
         const anchor = req.get('x-anchormailbox');
         if (!anchor) control.missingAnchorMailbox += 1;
-        else if (anchor.toLowerCase() !== impersonated) control.wrongAnchorMailbox += 1;
+        // Notification requests of a subscription group carry the group's anchor (its first mailbox), not their own.
+        else if (anchor.toLowerCase() !== impersonated && !NOTIFICATION_OPERATIONS.has(operation)) control.wrongAnchorMailbox += 1;
         mailbox = impersonated;
       } else {
         if (!store.hasMailbox(principal.name)) throw new EwsFault('ErrorNonExistentMailbox', 'The SMTP address has no mailbox associated with it.');
@@ -129,6 +134,21 @@ export function createEwsRouter(store: ExchangeStore, control: ExchangeControl):
       await control.delay();
       const rule = control.takeFault({ protocol: 'ews', method: operation, mailbox });
       if (rule && answerFault(rule, operation, res)) return;
+
+      const notifications = ewsNotificationsOf(store, control);
+      const op = child(body, operation) ?? '';
+      if (operation === 'GetStreamingEvents') {
+        // A hanging connection: streaming notifications have their own budget (hangingConnectionLimit), not EWSMaxConcurrency.
+        end();
+        notifications.getStreamingEvents(op, principal.name, req.get('x-anchormailbox'), res);
+        return;
+      }
+      if (operation === 'Subscribe' || operation === 'GetEvents' || operation === 'Unsubscribe') {
+        const messages =
+          operation === 'Subscribe' ? notifications.subscribe(op, mailbox, principal.name, req.get('x-anchormailbox')) : operation === 'GetEvents' ? notifications.getEvents(op, principal.name) : notifications.unsubscribeOp(op, principal.name);
+        sendXml(res, 200, envelope(operation, messages));
+        return;
+      }
 
       const handler = OPERATIONS[operation];
       if (!handler) throw new EwsFault('ErrorInvalidRequest', `The operation ${operation} is not supported by the Exchange emulator.`);

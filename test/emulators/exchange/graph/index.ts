@@ -33,6 +33,7 @@ function callerOf(info: TokenInfo, options: GraphRouterOptions): Caller {
     appId: info.appId,
     owner,
     grants: new Set((delegated ? info.scopes : info.roles).map((g) => g.toLowerCase())),
+    tenantId: info.tenantId,
   };
 }
 
@@ -102,3 +103,4 @@ export { GraphEmulatorState, MAILBOX_CONCURRENCY_LIMIT } from './state';
 export type { TokenInfo } from './routes';
 export { entraTokenValidator, GRAPH_AUDIENCES, type EntraTrust } from './token';
 export { counterKey } from './routes';
+export { graphSubscriptionsOf, existingGraphSubscriptions, GraphSubscriptions, type EmulatedSubscription, type LifecycleEvent } from './subscriptions';

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { normalizeRecurrence, type Attendee, type CategoryColor, type EventInput, type Recurrence } from '../../../../relay/mailbox/types';
-import { localToUtc } from '../../../../relay/mailbox/graph/timezones';
+import { localToUtc } from './timezones';
 import type { ExchangeControl, FaultRule } from '../control';
 import { inWindow, occurrenceId, parseOccurrenceId, seriesInstances } from '../recurrence';
 import { StoreError, type ExchangeStore, type FolderChange, type ExtendedPropertyValue, type OccurrenceChanges, type StoredEvent, type StoredFolder, type StoredItem, type StoredItemKind } from '../store';
@@ -23,6 +23,7 @@ import {
 import { GraphEmulatorState } from './state';
 import { queryMessages } from './message-filter';
 import { resolveUser } from '../directory';
+import { graphSubscriptionsOf, type GraphSubscriptions } from './subscriptions';
 
 export interface TokenInfo {
   tenantId: string;
@@ -40,6 +41,8 @@ export interface Caller {
   /** Lower-cased mailbox address of a delegated token's owner. */
   owner?: string;
   grants: Set<string>;
+  /** The token's tenant (change notifications carry it). */
+  tenantId?: string;
 }
 
 export interface GraphRequest {
@@ -282,11 +285,17 @@ export class GraphHandler {
     private readonly store: ExchangeStore,
     private readonly control: ExchangeControl,
     readonly state: GraphEmulatorState,
-  ) {}
+  ) {
+    this.subscriptions = graphSubscriptionsOf(store, control);
+  }
+
+  /** Change notifications (subscriptions.ts): one registry per store. */
+  readonly subscriptions: GraphSubscriptions;
 
   /** Handles one request (top-level or inside a batch). Never throws except DropConnection. */
   async handle(req: GraphRequest): Promise<Reply> {
     try {
+      if (!req.inBatch && this.subscriptions.handles(req.path)) return await this.subscriptions.handle(req, this.state);
       if (req.path.toLowerCase() === '/$batch') {
         if (req.method !== 'POST') return errorReply(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         return await this.batch(req);
