@@ -47,6 +47,19 @@ import {
   type UserSyncSettingsResponse,
   type UserSyncSettingsUpdate,
 } from '../../shared/api/sync';
+import {
+  ACTIVATION_ROUTES,
+  ActivationResultSchema,
+  ActivationStatusSchema,
+  ExchangeActivationRequestSchema,
+  Office365FinishRequestSchema,
+  Office365StartResponseSchema,
+  type ActivationResult,
+  type ActivationStatus,
+  type ExchangeActivationRequest,
+  type Office365FinishRequest,
+  type Office365StartResponse,
+} from '../../shared/api/activation';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -179,6 +192,26 @@ export class RelayClient {
 
   async syncNow(signal?: AbortSignal): Promise<SyncNowResponse> {
     return this.call({ method: 'POST', path: SYNC_ROUTES.now, body: {}, response: SyncNowResponseSchema, signal });
+  }
+
+  // The user's own activation (S8): always the signed-in user's own mailbox.
+
+  async activationStatus(signal?: AbortSignal): Promise<ActivationStatus> {
+    return this.call({ method: 'GET', path: ACTIVATION_ROUTES.status, response: ActivationStatusSchema, signal });
+  }
+
+  async startOffice365Activation(signal?: AbortSignal): Promise<Office365StartResponse> {
+    return this.call({ method: 'POST', path: ACTIVATION_ROUTES.office365Start, body: {}, response: Office365StartResponseSchema, signal });
+  }
+
+  async finishOffice365Activation(request: Office365FinishRequest, signal?: AbortSignal): Promise<ActivationResult> {
+    const body = checked(Office365FinishRequestSchema, request);
+    return this.call({ method: 'POST', path: ACTIVATION_ROUTES.office365Finish, body, response: ActivationResultSchema, signal });
+  }
+
+  async activateExchange(request: ExchangeActivationRequest, signal?: AbortSignal): Promise<ActivationResult> {
+    const body = checked(ExchangeActivationRequestSchema, request);
+    return this.call({ method: 'POST', path: ACTIVATION_ROUTES.exchange, body, response: ActivationResultSchema, signal });
   }
 
   private url(path: string, query?: Record<string, string>): string {

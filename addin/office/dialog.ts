@@ -65,7 +65,7 @@ function openOfficeDialog(url: string, options: OpenDialogOptions): Promise<Dial
         return;
       }
       const dialog = result.value;
-      dialog.addEventHandler(Office.EventType.DialogMessageReceived, (arg) => {
+      dialog.addEventHandler(office().EventType.DialogMessageReceived, (arg) => {
         if (done || !('message' in arg)) return;
         // DialogOrigin 1.1 reports the sender's origin; older hosts only send from the dialog's own domain.
         const origin = (arg as { origin?: string }).origin;
@@ -73,7 +73,7 @@ function openOfficeDialog(url: string, options: OpenDialogOptions): Promise<Dial
         done = true;
         options.onMessage(String(arg.message));
       });
-      dialog.addEventHandler(Office.EventType.DialogEventReceived, (arg) => {
+      dialog.addEventHandler(office().EventType.DialogEventReceived, (arg) => {
         if (done) return;
         done = true;
         const code = 'error' in arg ? arg.error : 0;

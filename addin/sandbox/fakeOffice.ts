@@ -38,12 +38,14 @@ export interface FakeOfficeOptions extends FakeItemOptions {
   nestedAppAuth?: boolean;
   /** IANA zone reported as userProfile.timeZone (default: the browser's). */
   timeZone?: string;
+  /** Whether DialogApi 1.2 / DialogOrigin 1.1 are reported (default true). */
+  dialogApi?: boolean;
 }
 
 /** The values office.js gives these enums (so code comparing by value behaves as in Outlook). */
 export const FAKE_ENUMS = {
   CoercionType: { Html: 'html', Text: 'text' },
-  EventType: { ItemChanged: 'olkItemSelectedChanged', OfficeThemeChanged: 'officeThemeChanged' },
+  EventType: { ItemChanged: 'olkItemSelectedChanged', OfficeThemeChanged: 'officeThemeChanged', DialogMessageReceived: 'dialogMessageReceived', DialogEventReceived: 'dialogEventReceived' },
   AsyncResultStatus: { Succeeded: 'succeeded', Failed: 'failed' },
   HostType: { Outlook: 'Outlook' },
   PlatformType: { OfficeOnline: 'OfficeOnline' },
@@ -78,6 +80,96 @@ function compareVersions(a: string, b: string): number {
     if (diff !== 0) return Math.sign(diff);
   }
   return 0;
+}
+
+/**
+ * `Office.context.ui.displayDialogAsync` as Outlook on the web implements it: a real browser window (popup) at the
+ * start URL, which must be HTTPS or this page's origin; one dialog at a time (12007); a blocked popup is 12009. The
+ * dialog page's `messageParent` arrives as DialogMessageReceived `{ message, origin }`: the page has no Office.js in
+ * the sandbox, so it posts the message on a BroadcastChannel of this origin (or to its opener), which this host
+ * relays. The user closing the window is DialogEventReceived `{ error: 12006 }`; `close()` closes it.
+ */
+const DIALOG_CHANNEL = 'c4c-activation-dialog';
+const DIALOG_POST_MESSAGE_KEY = 'c4cActivationDialog';
+
+function createFakeDialogApi(): (startAddress: string, ...rest: unknown[]) => void {
+  let open: { close(): void } | null = null;
+  return (startAddress, ...rest) => {
+    const args = [startAddress, ...rest];
+    const dialogOptions = (rest.length >= 2 ? rest[0] : undefined) as { width?: number; height?: number } | undefined;
+    let url: URL;
+    try {
+      url = new URL(startAddress, window.location.href);
+    } catch {
+      fail(args, 'InvalidUrl', 'The URL is not valid.', 12003);
+      return;
+    }
+    if (url.protocol !== 'https:' && url.origin !== window.location.origin) {
+      fail(args, 'HttpsRequired', 'The dialog box URL must use HTTPS.', 12003);
+      return;
+    }
+    if (open !== null) {
+      fail(args, 'DialogAlreadyOpened', 'A dialog box is already opened from this add-in.', 12007);
+      return;
+    }
+    const width = Math.round((window.screen.availWidth * (dialogOptions?.width ?? 40)) / 100);
+    const height = Math.round((window.screen.availHeight * (dialogOptions?.height ?? 60)) / 100);
+    const popup = window.open(url.toString(), 'sandbox-office-dialog', `popup,width=${width},height=${height}`);
+    if (popup === null) {
+      fail(args, 'PopupBlocked', 'The user chose to ignore the dialog box.', 12009);
+      return;
+    }
+    const handlers = new Map<string, Set<Handler>>();
+    const emit = (type: string, arg: unknown): void => {
+      for (const handler of [...(handlers.get(type) ?? [])]) setTimeout(() => handler(arg), 0);
+    };
+    const channel = new BroadcastChannel(DIALOG_CHANNEL);
+    let closed = false;
+    const onPayload = (data: unknown, origin: string): void => {
+      const message = (data as Record<string, unknown> | null)?.[DIALOG_POST_MESSAGE_KEY];
+      if (closed || typeof message !== 'string') return;
+      emit(FAKE_ENUMS.EventType.DialogMessageReceived, { message, origin, type: FAKE_ENUMS.EventType.DialogMessageReceived });
+    };
+    channel.onmessage = (event: MessageEvent) => onPayload(event.data, url.origin);
+    const onWindowMessage = (event: MessageEvent): void => {
+      if (event.origin === url.origin) onPayload(event.data, event.origin);
+    };
+    window.addEventListener('message', onWindowMessage);
+    const stop = (): void => {
+      closed = true;
+      open = null;
+      channel.close();
+      window.removeEventListener('message', onWindowMessage);
+      clearInterval(watch);
+    };
+    // Only a window the user closed counts; one that navigated through another origin may look closed for a moment.
+    let closedSince: number | null = null;
+    const watch = setInterval(() => {
+      if (!popup.closed) {
+        closedSince = null;
+        return;
+      }
+      closedSince ??= Date.now();
+      if (Date.now() - closedSince > 1500) {
+        stop();
+        emit(FAKE_ENUMS.EventType.DialogEventReceived, { error: 12006, type: FAKE_ENUMS.EventType.DialogEventReceived });
+      }
+    }, 250);
+    const dialog = {
+      addEventHandler: (type: string, handler: Handler, callback?: Callback<undefined>) => {
+        if (!handlers.has(type)) handlers.set(type, new Set());
+        handlers.get(type)!.add(handler);
+        if (callback) setTimeout(() => callback({ status: 'succeeded', value: undefined }), 0);
+      },
+      close: () => {
+        stop();
+        popup.close();
+      },
+      messageChild: () => undefined,
+    };
+    open = dialog;
+    succeed(args, dialog);
+  };
 }
 
 /** Office async methods take optional `options` before the callback. */
@@ -294,7 +386,7 @@ export function createFakeOffice(options: FakeOfficeOptions = {}): FakeOfficeHan
     diagnostics: { hostName: 'OutlookWebApp', hostVersion: '16.0.sandbox', OWAView: 'ThreeColumns' },
     addHandlerAsync: (eventType: string, handler: Handler, ...rest: unknown[]) => {
       const args = [eventType, handler, ...rest];
-      const known = Object.values(FAKE_ENUMS.EventType) as string[];
+      const known = [FAKE_ENUMS.EventType.ItemChanged, FAKE_ENUMS.EventType.OfficeThemeChanged] as string[];
       if (!known.includes(eventType)) {
         fail(args, 'InvalidEventType', `Unsupported event ${eventType}`, 9000);
         return;
@@ -318,9 +410,12 @@ export function createFakeOffice(options: FakeOfficeOptions = {}): FakeOfficeHan
       isSetSupported: (name: string, version?: string) => {
         if (name === 'Mailbox') return compareVersions(version ?? '1.1', mailboxVersion) <= 0;
         if (name === 'NestedAppAuth') return options.nestedAppAuth !== false && compareVersions(version ?? '1.1', '1.1') <= 0;
+        if (name === 'DialogApi') return options.dialogApi !== false && compareVersions(version ?? '1.1', '1.2') <= 0;
+        if (name === 'DialogOrigin') return options.dialogApi !== false && compareVersions(version ?? '1.1', '1.1') <= 0;
         return false;
       },
     },
+    ui: { displayDialogAsync: createFakeDialogApi() },
     get officeTheme() {
       return officeTheme();
     },

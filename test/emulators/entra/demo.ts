@@ -32,6 +32,11 @@ export function demoAddinRedirectUris(relayOrigins: readonly string[] = ['https:
   return [...uris];
 }
 
+/** The relay's OAuth redirect page of the sidebar's Office 365 activation, on the relay's usual local origins. */
+export function demoConsentRedirectUris(relayOrigins: readonly string[] = ['https://localhost:3000', 'http://localhost:3000', 'http://127.0.0.1:3000']): string[] {
+  return relayOrigins.map((origin) => `${origin}/activation/office365/done`);
+}
+
 export function seedDemoDirectory(directory: Directory, relayOrigins?: readonly string[]): void {
   // The add-in and the relay share one registration (NAA SPA + exposed API `access_as_user`), a public client.
   directory.registerApp({
@@ -47,7 +52,8 @@ export function seedDemoDirectory(directory: Directory, relayOrigins?: readonly 
     clientId: DEMO_GRAPH_APP.clientId,
     clientSecret: DEMO_GRAPH_APP.clientSecret,
     displayName: `${DEMO_ORG_NAME} mailbox sync (Graph)`,
-    redirectUris: [],
+    // The relay's redirect URI for a user's own Office 365 consent (S8, delegated access); loopback ports are ignored.
+    redirectUris: demoConsentRedirectUris(relayOrigins),
     roles: DEMO_GRAPH_APP_ROLES,
   });
   for (const user of DEMO_USERS) {

@@ -11,6 +11,9 @@
  *   `{"Protocol":"EWS","Url":…}`; an unknown mailbox gets 404 with error JSON (Exchange Online answers every address
  *   to hide which exist; a 404 lets tests exercise a client's failure path), a bad protocol 400 InvalidProtocol.
  * URLs are built from the request's own Host, so each listener (HTTP / HTTPS) names itself.
+ * A domain can be marked as publishing no Autodiscover (`setAutodiscoverPublished`, or `POST
+ * /__control/autodiscover {domain, published}`): its addresses then get a bare HTTP 404 on every shape, as from a host
+ * without the Autodiscover virtual directory, which is how a client meets a domain whose Autodiscover is not set up.
  * Shapes: test/fixtures/autodiscover (Microsoft's published examples).
  */
 import { createHash } from 'node:crypto';
@@ -224,8 +227,45 @@ function handleJson(store: ExchangeStore, control: ExchangeControl, req: Request
   res.status(200).json({ Protocol: protocol === 'Ews' ? protocolParam : protocol, Url: url });
 }
 
+// ---- Domains without Autodiscover ----
+
+const unpublished = new WeakMap<ExchangeStore, Set<string>>();
+
+/** Marks a mail domain as publishing (default) or not publishing Autodiscover on this emulator. */
+export function setAutodiscoverPublished(store: ExchangeStore, domain: string, published: boolean): void {
+  const domains = unpublished.get(store) ?? new Set<string>();
+  unpublished.set(store, domains);
+  if (published) domains.delete(domain.trim().toLowerCase());
+  else domains.add(domain.trim().toLowerCase());
+}
+
+function isUnpublished(store: ExchangeStore, address: string | undefined): boolean {
+  const domain = address?.split('@')[1]?.trim().toLowerCase();
+  return domain !== undefined && (unpublished.get(store)?.has(domain) ?? false);
+}
+
+/** The address a POX request names, read before authentication (only to decide whether this domain answers at all). */
+function poxAddress(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  return /<EMailAddress>\s*([^<\s]+)\s*<\/EMailAddress>/i.exec(body)?.[1];
+}
+
+function notPublished(control: ExchangeControl, res: Response): void {
+  control.count('Autodiscover not published');
+  res.status(404).type('text/html').send('<html><body><h1>404 - File or directory not found.</h1></body></html>');
+}
+
 export function createAutodiscoverRouter(store: ExchangeStore, control: ExchangeControl): Router {
   const router = express.Router();
+  router.post('/__control/autodiscover', express.json(), (req, res) => {
+    const body = (req.body ?? {}) as { domain?: unknown; published?: unknown };
+    if (typeof body.domain !== 'string' || !/^[^@\s]+\.[^@\s]+$/.test(body.domain) || typeof body.published !== 'boolean') {
+      res.status(400).json({ error: 'give { domain: string, published: boolean }' });
+      return;
+    }
+    setAutodiscoverPublished(store, body.domain, body.published);
+    res.status(204).end();
+  });
   const xmlBody = express.text({ type: () => true, limit: '1mb' });
   const requireBasic = (req: Request, res: Response): boolean => {
     const credentials = basicCredentials(req.get('authorization'));
@@ -235,11 +275,16 @@ export function createAutodiscoverRouter(store: ExchangeStore, control: Exchange
     return false;
   };
   router.post(AUTODISCOVER_POX_PATH, xmlBody, (req, res) => {
+    if (isUnpublished(store, poxAddress(req.body))) return notPublished(control, res);
     if (requireBasic(req, res)) handlePox(store, control, req, res);
   });
   router.post(AUTODISCOVER_SOAP_PATH, xmlBody, (req, res) => {
+    if (isUnpublished(store, poxAddress(String(req.body ?? '').replace(/<(\/?)(?:\w+:)?Mailbox>/g, '<$1EMailAddress>')))) return notPublished(control, res);
     if (requireBasic(req, res)) handleSoap(store, control, req, res);
   });
-  router.get(`${AUTODISCOVER_JSON_PATH}/:address`, (req, res) => handleJson(store, control, req, res));
+  router.get(`${AUTODISCOVER_JSON_PATH}/:address`, (req, res) => {
+    if (isUnpublished(store, decodeURIComponent(String(req.params.address ?? '')))) return notPublished(control, res);
+    handleJson(store, control, req, res);
+  });
   return router;
 }
