@@ -32,6 +32,8 @@ const envSchema = z.object({
   ENTRA_CLIENT_ID: z.string().min(1).optional(),
   ENTRA_APP_ID_URI: z.string().min(1).optional(),
   ENTRA_REQUIRED_SCOPE: z.string().min(1).default('access_as_user'),
+  RELAY_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10000).default(64),
+  RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10000).default(32),
   SYNC_WORKERS: booleanFlag.default(true),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   SYNC_TICK_MS: z.coerce.number().int().min(1000).max(3600000).optional(),
@@ -41,6 +43,7 @@ const envSchema = z.object({
     .optional()
     .transform((raw) => (raw ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.guid('comma-separated Entra tenant ids (GUIDs)'))),
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
 });
 
 export interface RelayConfig {
@@ -63,6 +66,11 @@ export interface RelayConfig {
   entra: { authorityHost: string; clientId?: string; appIdUri?: string; requiredScope: string };
   /** Tenants whose `Operator` app role manages every organization (ADMIN_OPERATOR_TENANT_IDS; default ORG_TENANT_ID). */
   admin: { operatorTenantIds: string[] };
+  /**
+   * Back-pressure (relay/http/backpressure.ts): API requests in flight in this process (RELAY_MAX_IN_FLIGHT, default
+   * 64) and per organization (RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION, default 32); beyond them a fast 503 + Retry-After.
+   */
+  limits: { maxInFlight: number; maxInFlightPerOrganization: number };
   sync: {
     /** This process runs session workers and the fan-out tick (SYNC_WORKERS=0: control and status only). */
     workers: boolean;
@@ -73,6 +81,8 @@ export interface RelayConfig {
     /** Sandbox only: the demo organization's session interval (SYNC_INTERVAL_MINUTES; default 2). */
     sandboxIntervalMinutes: number;
   };
+  /** GET /metrics: with METRICS_TOKEN a bearer token is required; without it only loopback clients may scrape. */
+  metrics: { token?: string };
 }
 
 export class ConfigError extends Error {
@@ -151,11 +161,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       requiredScope: e.ENTRA_REQUIRED_SCOPE,
     },
     admin: { operatorTenantIds: e.ADMIN_OPERATOR_TENANT_IDS.length > 0 ? e.ADMIN_OPERATOR_TENANT_IDS : e.ORG_TENANT_ID ? [e.ORG_TENANT_ID] : [] },
+    limits: { maxInFlight: e.RELAY_MAX_IN_FLIGHT, maxInFlightPerOrganization: Math.min(e.RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION, e.RELAY_MAX_IN_FLIGHT) },
     sync: {
       workers: e.SYNC_WORKERS,
       concurrency: e.SYNC_CONCURRENCY,
       tickIntervalMs: e.SYNC_TICK_MS ?? (sandbox ? 5000 : 60000),
       sandboxIntervalMinutes: e.SYNC_INTERVAL_MINUTES ?? 2,
     },
+    metrics: { ...(e.METRICS_TOKEN !== undefined ? { token: e.METRICS_TOKEN } : {}) },
   };
 }

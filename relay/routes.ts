@@ -20,6 +20,8 @@ import { createICalUidResolver } from './sidebar/meeting-key';
 import { openMailbox } from './mailbox';
 import { createStore } from './store';
 import { timed } from './http/timing';
+import { chainGuards, createBackpressure } from './http/backpressure';
+import { metricsRouter } from './metrics';
 
 /** Where webpack puts the add-in pages; found from the project root so compiled builds serve them too. */
 export const addinDistDir = (): string => path.join(manifestPaths().root, 'dist', 'addin');
@@ -39,13 +41,16 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     caPem: sandbox?.entraCaPem,
     allowedTenants: async (tenantId) => (await store.organizations.getByTenant(tenantId)) !== undefined,
   });
-  const userGuard = requireUser({
+  // Authentication first, then the bound on work in flight, then (per route) the body.
+  const backpressure = createBackpressure(config.limits);
+  const userOnly = requireUser({
     validator,
     resolveUser: async (tenantId, oid) => {
       const user = await store.users.findByEntra(tenantId, oid);
       return user ? { userId: user.id, organizationId: user.organizationId, role: user.role } : null;
     },
   });
+  const userGuard = chainGuards(userOnly, backpressure.guard);
 
   const resolveICalUid = createICalUidResolver({
     accessFor: (organizationId, userId) => store.mailboxAccess.accessFor(organizationId, userId),
@@ -91,8 +96,11 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     requiredScope: config.entra.requiredScope,
     entraCaPem: sandbox?.entraCaPem,
     operatorTenantIds: config.admin.operatorTenantIds,
+    backpressure: backpressure.guard,
   });
   const routes: Array<[string, Router]> = [
+    // Prometheus metrics: bearer METRICS_TOKEN when set, otherwise loopback clients only (relay/metrics/route.ts).
+    ...(services.metrics ? ([['/', metricsRouter({ metrics: services.metrics, token: config.metrics.token })]] as Array<[string, Router]>) : []),
     ['/', manifestRouter({ publicOrigin: config.publicOrigin })],
     ['/', pages],
     ['/', admin],

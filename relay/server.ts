@@ -18,6 +18,7 @@ import type { SessionStep, SyncControl } from './sync/types';
 import { startPush, type PushHandle } from './push';
 import { createPushTrigger } from './push/trigger';
 import type { PushTrigger } from './push/types';
+import { createRelayMetrics, type RelayMetrics } from './metrics';
 
 export interface RelayServices {
   config: RelayConfig;
@@ -29,6 +30,8 @@ export interface RelayServices {
   sync: SyncControl;
   /** Brings a mailbox's session forward when its mail server announces a change (relay/push). */
   push: PushTrigger;
+  /** Prometheus metrics (relay/metrics), served at /metrics. */
+  metrics?: RelayMetrics;
 }
 
 export interface RelayHandle {
@@ -59,6 +62,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
   let engine: SyncEngine;
   // What to undo when start-up fails half-way.
   let startedJobs: JobQueue | undefined;
+  let metrics: RelayMetrics | undefined;
   try {
     const applied = await migrate(db);
     logger.info({ backend: db.kind, applied }, 'database ready');
@@ -66,19 +70,24 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     startedJobs = jobs;
     const base = { config, logger, db, secrets, jobs };
     const steps = options.syncSteps ? options.syncSteps(base) : defaultSessionSteps(base);
+    metrics = createRelayMetrics({ queue: { db, schema: jobs.schema } });
+    const relayMetrics = metrics;
     engine = await startEngine(base, {
+      onSessionEnded: (ended) => relayMetrics.sessionEnded(ended),
       steps,
       workers: config.sync.workers,
       concurrency: config.sync.concurrency,
       tickIntervalMs: config.sync.tickIntervalMs,
     });
   } catch (error) {
+    metrics?.close();
     await startedJobs?.stop();
     await db.close();
     throw error;
   }
-  const push = createPushTrigger({ sync: engine.control, logger: logger.child({ component: 'push' }) });
-  const services: RelayServices = { config, logger, db, secrets, jobs, sync: engine.control, push };
+  const relayMetrics: RelayMetrics = metrics;
+  const push = createPushTrigger({ sync: engine.control, logger: logger.child({ component: 'push' }), onLag: (source, lagMs) => relayMetrics.notificationLag(source, lagMs) });
+  const services: RelayServices = { config, logger, db, secrets, jobs, sync: engine.control, push, metrics: relayMetrics };
   if (options.beforeListen) await options.beforeListen(services);
 
   let shuttingDown = false;
@@ -142,6 +151,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
       // Sessions end at their next item and are resumed from their cursors by whichever process runs next.
       await engine.stop({ timeoutMs: config.shutdownTimeoutMs });
       await jobs.stop();
+      relayMetrics.close();
       await db.close();
       logger.info('stopped');
     })();

@@ -34,6 +34,7 @@ import {
 import { type CollectionPage, unwrapCollection, unwrapEntity, unwrapFunctionResult } from './odata-json';
 import { buildQueryString, checkEntitySet, encodeQueryValue, entityPath, eq, stringLiteral, withQuery, type ODataQuery } from './query';
 import { sleep as realSleep } from '../lib/backoff';
+import { reportUpstreamRequest } from '../metrics/edges';
 import { parseRetryAfter, policyBackoff, retryPolicySchema, type RetryPolicy, type RetryPolicyInput } from './retry';
 
 /** pino-compatible: `logger.debug({ ...fields }, 'message')`. A pino Logger fits. */
@@ -496,6 +497,7 @@ export class C4cClient {
           { method, path: logPath, attempt, code: network.networkCode, timedOut: network.timedOut, ms: Date.now() - started },
           'C4C request failed without an answer',
         );
+        reportUpstreamRequest({ system: 'c4c', operation: method, status: 0, ms: Date.now() - started });
         const step = backoff.next();
         if (request.mode === 'probe') {
           const found = await probe(step.delayMs, network);
@@ -510,6 +512,7 @@ export class C4cClient {
       }
 
       this.#logger?.debug({ method, path: logPath, status: response.status, attempt, ms: Date.now() - started }, 'C4C request');
+      reportUpstreamRequest({ system: 'c4c', operation: method, status: response.status, ms: Date.now() - started });
 
       if (response.status === 403 && /^required$/i.test(response.headers['x-csrf-token'] ?? '')) {
         // The token (or the session it belongs to) expired; C4C did not process the request. Re-fetch once.

@@ -14,6 +14,7 @@ import axios, { type AxiosResponse } from 'axios';
 import type { IXHRApi, IXHROptions } from 'ews-javascript-api';
 import { Backoff } from '../../lib/backoff';
 import type { Limiter } from '../../lib/limiter';
+import { reportUpstreamRequest } from '../../metrics/edges';
 
 /** What the transport saw for the calls of one Mailbox method. */
 export interface CallRecord {
@@ -109,6 +110,7 @@ export class EwsTransport implements IXHRApi {
     for (;;) {
       let response: AxiosResponse<string>;
       const release = await this.options.limiter.acquire();
+      const started = Date.now();
       try {
         if (record) record.requests += 1;
         response = await axios.request<string>({
@@ -126,6 +128,7 @@ export class EwsTransport implements IXHRApi {
         });
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'ENETWORK';
+        reportUpstreamRequest({ system: 'ews', operation, status: 0, ms: Date.now() - started });
         const step = network.next();
         if (step.retry) {
           await network.wait(step.delayMs);
@@ -136,6 +139,7 @@ export class EwsTransport implements IXHRApi {
       } finally {
         release();
       }
+      reportUpstreamRequest({ system: 'ews', operation, status: response.status, ms: Date.now() - started });
       const body = typeof response.data === 'string' ? response.data : '';
       const headers = response.headers as Record<string, string>;
       if (record) record.status = response.status;

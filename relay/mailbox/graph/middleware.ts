@@ -18,6 +18,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { GraphClientError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { Backoff, retry, type Sleep } from '../../lib/backoff';
+import { reportUpstreamRequest } from '../../metrics/edges';
 import type { Limiter } from '../../lib/limiter';
 
 export const IMMUTABLE_ID_PREFERENCE = 'IdType="ImmutableId"';
@@ -211,8 +212,12 @@ export class LimitedNodeHttpHandler implements Middleware {
     const release = await this.options.limiter.acquire(requestWeight(url, method, body));
     const started = Date.now();
     try {
-      context.response = await this.send(url, method, headers, body ?? undefined);
+      context.response = await this.send(url, method, headers, body ?? undefined).catch((error: unknown) => {
+        reportUpstreamRequest({ system: 'graph', operation: method, status: 0, ms: Date.now() - started });
+        throw error;
+      });
       this.options.onRequest?.({ method, url, status: context.response.status, ms: Date.now() - started });
+      reportUpstreamRequest({ system: 'graph', operation: method, status: context.response.status, ms: Date.now() - started });
     } finally {
       release();
     }
