@@ -16,6 +16,7 @@ import { MeetingView } from './MeetingView';
 import { strings, syncStrings } from './strings';
 import { ItemErrorBoundary } from './ItemErrorBoundary';
 import { SyncStatus } from './SyncStatus';
+import { ActivationGate } from './Activation';
 import { SyncSettings } from './SyncSettings';
 import { KeyboardEntryFocus } from './KeyboardEntryFocus';
 
@@ -121,7 +122,10 @@ export function App({ host, client }: AppProps): ReactNode {
           {section === 'status' && (
             <div role="tabpanel" id="panel-status" aria-labelledby="tab-status">
               <ItemErrorBoundary>
-                <SyncStatus client={client} timeZone={profile?.timeZone} />
+                {/* Where the organization's access is per user: the user's own activation (S8) or re-authorization first. */}
+                <ActivationGate client={client}>
+                  <SyncStatus client={client} timeZone={profile?.timeZone} />
+                </ActivationGate>
               </ItemErrorBoundary>
             </div>
           )}
