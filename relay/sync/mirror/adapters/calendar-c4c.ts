@@ -273,7 +273,11 @@ export function createCalendarC4cAdapter(deps: AdapterDeps<'appointment'>, share
       // One real meeting is one appointment: another mailbox's copy may have created it already.
       if (key) {
         const [existing] = await byKeys([key]);
-        if (existing) return update(existing.ObjectID, fields, existing.__metadata?.etag);
+        if (existing) {
+          const item = await update(existing.ObjectID, fields, existing.__metadata?.etag);
+          await shared.stampMailbox?.(key, item.id);
+          return item;
+        }
       }
       const write = mapping.toC4c(fields);
       const occurrence = key ? parseOccurrenceKey(key) : undefined;
@@ -293,6 +297,8 @@ export function createCalendarC4cAdapter(deps: AdapterDeps<'appointment'>, share
       } else objectId = (await c4c.create(SET, body)).ObjectID;
       const row = await readFull(objectId);
       if (!row) throw new C4cNotFoundError(`The appointment ${objectId} just created cannot be read back.`, { method: 'GET', path: SET });
+      // Both sides are stamped: the mailbox item gets the ObjectID (a lost link table re-links by it).
+      if (stampWith) await shared.stampMailbox?.(stampWith, objectId);
       return toItem(row);
     },
 

@@ -74,6 +74,8 @@ export interface CalendarShared {
   identities: Map<string, AppointmentIdentity>;
   /** After the mailbox side created an event from a C4C record: give the record the event's key if it has none. */
   onMailboxCreated?: (c4cId: string, key: string) => Promise<void>;
+  /** After the C4C side created (or found) the appointment of a mailbox item: stamp the item with its ObjectID. */
+  stampMailbox?: (keyOrId: string, c4cId: string) => Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -161,6 +163,7 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
   /** Items read this session (lookups of the other side's stamps and keys are answered from them). */
   const seen = new Map<string, SideItem>();
   const masterUids = new Map<string, string>();
+  const byKey = new Map<string, string>();
   const claims = new Map<string, Promise<boolean>>();
   let domains: Promise<string[]> | undefined;
 
@@ -236,7 +239,14 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
       ...(outOfScope ? { outOfScope: true } : {}),
     };
     seen.set(e.id, item);
+    byKey.set(identity.key, e.id);
     return item;
+  };
+
+  shared.stampMailbox = async (keyOrId, c4cId) => {
+    const id = byKey.get(keyOrId) ?? (seen.has(keyOrId) ? keyOrId : undefined);
+    if (!id || seen.get(id)?.stampedWith === c4cId) return;
+    await mailbox.setC4cObjectId(id, 'event', c4cId);
   };
 
   /** Was this link's mailbox copy an attendee's (its disappearance is then never a deletion of the meeting)? */
@@ -369,9 +379,9 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
       for (const item of seen.values()) {
         if ((item.stampedWith && stamps.has(item.stampedWith)) || (item.key && keys.has(item.key))) out.set(item.id, item);
       }
-      // C4C records are stamped with keys (GroupwareItemID), which are not item ids: ask the server only for the rest.
+      // C4C records are stamped with keys (GroupwareItemID; Outlook UIDs are hex), not item ids: ask the server for the rest.
       const seenKeys = new Set([...seen.values()].map((i) => i.key));
-      const ids = query.ids.filter((id) => !out.has(id) && !seenKeys.has(id) && !parseOccurrenceKey(id));
+      const ids = query.ids.filter((id) => !out.has(id) && !seenKeys.has(id) && !parseOccurrenceKey(id) && !/^[0-9A-F]+$/i.test(id));
       let events: CalendarEvent[] = [];
       try {
         events = ids.length > 0 ? await mailbox.getEvents(ids) : [];

@@ -37,7 +37,12 @@ type TaskRow = Tasks & { TasksTextCollection?: TextRow[]; ProcessorEmailURI?: st
 
 const lower = (v: string | undefined | null): string => (v ?? '').trim().toLowerCase();
 
-export function createTasksC4cAdapter(deps: AdapterDeps<'task'>): SideAdapter {
+export interface TasksC4cHooks {
+  /** After a C4C task was created for a mailbox task: stamp the mailbox task with the ObjectID. */
+  stampMailbox?: (mailboxId: string, c4cId: string) => Promise<void>;
+}
+
+export function createTasksC4cAdapter(deps: AdapterDeps<'task'>, hooks: TasksC4cHooks = {}): SideAdapter {
   const { ctx, c4c, mapping, employee } = deps;
   const ownAddress = lower(ctx.state.address);
   let pending: { cursor: string } | undefined;
@@ -145,7 +150,7 @@ export function createTasksC4cAdapter(deps: AdapterDeps<'task'>): SideAdapter {
       return out;
     },
 
-    async create(fields: MappedFields): Promise<SideItem> {
+    async create(fields: MappedFields, stampWith: string | undefined): Promise<SideItem> {
       const write = mapping.toC4c(fields);
       const body: Record<string, unknown> = {
         ...write.body,
@@ -154,6 +159,8 @@ export function createTasksC4cAdapter(deps: AdapterDeps<'task'>): SideAdapter {
         ...(write.notes ? { TasksTextCollection: [{ TypeCode: NOTE_TYPE, Text: write.notes, LanguageCode: 'EN' }] } : {}),
       };
       const created = await c4c.create(SET, body);
+      // The link table is the mapping; the mailbox task's stamp is what re-links it when the table is lost.
+      if (stampWith) await hooks.stampMailbox?.(stampWith, created.ObjectID);
       return readBack(created.ObjectID);
     },
 

@@ -9,5 +9,9 @@ import { createTasksMailboxAdapter } from './tasks-mailbox';
 
 export const taskAdapters: AdapterFactory<'task'> = async (deps) => ({
   mailbox: createTasksMailboxAdapter(deps),
-  c4c: createTasksC4cAdapter(deps),
+  c4c: createTasksC4cAdapter(deps, {
+    stampMailbox: async (mailboxId, c4cId) => {
+      await deps.ctx.mailbox.setC4cObjectId(mailboxId, 'task', c4cId);
+    },
+  }),
 });
