@@ -24,7 +24,7 @@ import {
   type TaskInput,
   type WellKnownFolder,
 } from '../types';
-import { localToUtc, utcToLocal } from './timezones';
+import { graphDateTime, localToUtc } from './timezones';
 
 /** The product's extended property as Graph names it: `String {guid} Name C4CObjectID`. */
 export const C4C_PROPERTY_ID = `String {${C4C_OBJECT_ID_PROPERTY.propertySetId}} Name ${C4C_OBJECT_ID_PROPERTY.name}`;
@@ -298,8 +298,8 @@ export function eventBody(input: Partial<EventInput>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (input.subject !== undefined) body.subject = input.subject;
   const zone = input.timeZone ?? 'UTC';
-  if (input.start !== undefined) body.start = { dateTime: utcToLocal(input.start, zone), timeZone: zone };
-  if (input.end !== undefined) body.end = { dateTime: utcToLocal(input.end, zone), timeZone: zone };
+  if (input.start !== undefined) body.start = graphDateTime(input.start, zone);
+  if (input.end !== undefined) body.end = graphDateTime(input.end, zone);
   if (input.isAllDay !== undefined) body.isAllDay = input.isAllDay;
   if (input.location !== undefined) body.location = { displayName: input.location };
   if (input.bodyHtml !== undefined) body.body = { contentType: 'html', content: input.bodyHtml };

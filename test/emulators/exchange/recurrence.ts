@@ -18,7 +18,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Recurrence } from '../../../relay/mailbox/types';
-import { localToUtc, utcToLocal } from '../../../relay/mailbox/graph/timezones';
+import { emulatorIana, localToUtc as zonedToUtc, utcToLocal as utcToZoned } from './graph/timezones';
+
+/** Series of either protocol: a zone the emulator does not know is read as UTC (EWS's behaviour, see ews/timezones.ts). */
+const known = (zone: string): string => (emulatorIana(zone) === undefined ? 'UTC' : zone);
+const localToUtc = (local: string, zone: string): string => zonedToUtc(local, known(zone));
+const utcToLocal = (instant: string, zone: string): string => utcToZoned(instant, known(zone));
 import type { StoredEvent } from './store';
 
 const DAY_MS = 86_400_000;

@@ -2,7 +2,7 @@
  * Store records → Graph v1.0 JSON, in the shapes of the published examples (fixtures/graph): message-get.json,
  * event-create*.json, todotask-delta.json, contact-delta.json, mastercategories-*.json.
  */
-import { utcToLocal } from '../../../../relay/mailbox/graph/timezones';
+import { responseZone, utcToLocal } from './timezones';
 import type { StoredCategory, StoredContact, StoredEvent, StoredFolder, StoredItem, StoredMessage, StoredTask } from '../store';
 import { applySelect, etag, graphInstant, graphPreciseInstant, htmlToText, type ExpandSpec } from './odata';
 
@@ -119,7 +119,7 @@ const LOCATION_DEFAULTS = { locationType: 'default', uniqueIdType: 'private' };
 
 export function serializeEvent(e: StoredEvent, o: SerializeOptions): Record<string, unknown> {
   const id = o.itemId(e);
-  const zone = o.timeZone ?? 'UTC';
+  const zone = responseZone(o.timeZone);
   const text = htmlToText(e.bodyHtml ?? '');
   // Graph prints every pattern property whatever the type (month 0, index "first", dayOfMonth 0 when unused).
   const recurrence = e.recurrence
