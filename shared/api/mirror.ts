@@ -56,3 +56,33 @@ export const MirrorKindStatusSchema = z.object({
   beyondLimit: z.number().int().nonnegative(),
 });
 export type MirrorKindStatus = z.infer<typeof MirrorKindStatusSchema>;
+
+/** One row of an effective mapping table (admin API, console, README). */
+export const MirrorFieldRowSchema = z.object({
+  field: z.string(),
+  label: z.string(),
+  mailboxProperty: z.string(),
+  c4cProperty: z.string(),
+  defaultDirection: z.enum(DIRECTIONS),
+  /** The default with the organization's override applied. */
+  direction: z.enum(DIRECTIONS),
+  configurable: z.boolean(),
+  transform: z.string().nullable(),
+  exception: z.string().nullable(),
+});
+export type MirrorFieldRow = z.infer<typeof MirrorFieldRowSchema>;
+
+export const MirrorTableSchema = z.object({
+  kind: z.enum(MIRROR_KIND_NAMES),
+  c4cEntitySet: z.string(),
+  mailboxFolder: z.string(),
+  fields: z.array(MirrorFieldRowSchema),
+});
+export type MirrorTable = z.infer<typeof MirrorTableSchema>;
+
+/** GET / PUT /api/admin/organizations/:orgId/mirror-settings: the settings and the effective mapping tables. */
+export const MirrorSettingsResponseSchema = z.object({
+  settings: MirrorSettingsSchema,
+  tables: z.array(MirrorTableSchema),
+});
+export type MirrorSettingsResponse = z.infer<typeof MirrorSettingsResponseSchema>;
