@@ -131,14 +131,21 @@ interface CalendarCursorState {
   attendeeCopies: string[];
   /** Links the table held when the cursor was committed: fewer now means a lost table, read everything again. */
   links: number;
+  /**
+   * Attendee copies not linked yet (they wait for the owner mailbox to create the appointment): offered again every
+   * session, unchanged or not, so they link as observers once the appointment exists.
+   */
+  waiting: string[];
 }
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 function parseState(text: string | undefined): CalendarCursorState | undefined {
   if (!text) return undefined;
   try {
     const parsed = JSON.parse(text) as Partial<CalendarCursorState>;
     if (parsed.v !== 1 || typeof parsed.series !== 'object' || parsed.series === null) return undefined;
-    return { v: 1, delta: typeof parsed.delta === 'string' ? parsed.delta : undefined, series: parsed.series, attendeeCopies: Array.isArray(parsed.attendeeCopies) ? parsed.attendeeCopies.filter((x): x is string => typeof x === 'string') : [], links: Number(parsed.links) || 0 };
+    return { v: 1, delta: typeof parsed.delta === 'string' ? parsed.delta : undefined, series: parsed.series, attendeeCopies: strings(parsed.attendeeCopies), links: Number(parsed.links) || 0, waiting: strings(parsed.waiting) };
   } catch {
     return undefined;
   }
@@ -267,7 +274,7 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
       const stored = await ctx.cursors.get(CALENDAR_CURSOR_KEY);
       const previous = stored?.folderId === cal.id ? parseState(stored.cursor) : undefined;
       const resume = previous && continueCursor(previous.links, links) ? previous : undefined;
-      const state: CalendarCursorState = { v: 1, series: { ...(resume?.series ?? {}) }, attendeeCopies: [...(resume?.attendeeCopies ?? [])], links: 0 };
+      const state: CalendarCursorState = { v: 1, series: { ...(resume?.series ?? {}) }, attendeeCopies: [...(resume?.attendeeCopies ?? [])], links: 0, waiting: [] };
       pending = { folderId: cal.id, state };
       const changes = await readFolderChanges(mailbox, cal.id, 'event', resume?.delta);
       state.delta = changes.cursor;
@@ -317,7 +324,9 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
         await verify(links.filter((l) => l.mailboxId && !ids.has(l.mailboxId) && l.key?.startsWith(prefix)).map((l) => l.mailboxId as string));
       };
 
-      // 1. What the feed reported.
+      for (const id of resume?.waiting ?? []) if (!byMailboxId.has(id) && !changes.deleted.has(id)) changes.changed.add(id);
+
+      // 1. What the feed reported (and the attendee copies still waiting for their appointment).
       const events = changes.changed.size > 0 ? await mailbox.getEvents([...changes.changed]) : [];
       const returned = new Set(events.map((e) => e.id));
       for (const id of changes.changed) if (!returned.has(id)) changes.deleted.add(id); // deleted since it was reported
@@ -364,6 +373,7 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
         if (reason === 'out-of-scope' && key) await owners.release(organizationId, parseOccurrenceKey(key)?.seriesUid ?? key, userId);
       }
       state.attendeeCopies = state.attendeeCopies.filter((id) => !gone.has(id) && !changes.deleted.has(id));
+      state.waiting = [...changed.values()].filter((i) => !i.drives && !byMailboxId.has(i.id)).map((i) => i.id);
       return {
         side: 'mailbox',
         changed: [...changed.values()],
