@@ -30,6 +30,7 @@ import {
   UserRunsQuerySchema,
   type AdminMe,
 } from '../../shared/api/admin';
+import { MirrorSettingsSchema } from '../../shared/api/mirror';
 import { listMonitoringUsers, listSyncIssues, listUserRuns, monitoringOverview, retrySyncIssue, sessionStats } from '../admin/monitoring';
 import { createTokenValidator } from '../auth';
 import { requireAdminToken, type AdminPrincipal } from '../auth/admin';
@@ -61,6 +62,7 @@ import {
   SyncUnavailableError,
 } from '../admin/errors';
 import { getMailboxAccess, setMailboxAccess, type MailboxAccessOptions } from '../admin/mailbox-access';
+import { getMirrorSettings, setMirrorSettings } from '../admin/mirror-settings';
 import { createOrganization, deleteOrganization, getOrganization, listOrganizations, previewOrganizationDelete, updateOrganization } from '../admin/organizations';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../admin/users';
 import { InvalidCursorError } from '../store/admin';
@@ -260,6 +262,9 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
     getC4cConnection: async (req, admin) => ({ body: await getC4cConnection(deps, admin, paramsOf(OrgParamsSchema, req).orgId) }),
     putC4cConnection: async (req, admin) => ({ body: await setC4cConnection(deps, admin, paramsOf(OrgParamsSchema, req).orgId, C4cConnectionRequestSchema.parse(req.body ?? {})) }),
     testC4cConnection: async (req, admin) => ({ body: await runC4cConnectionTest(deps, admin, paramsOf(OrgParamsSchema, req).orgId, C4cConnectionTestRequestSchema.parse(req.body ?? {}), options.c4cTest) }),
+
+    getMirrorSettings: async (req, admin) => ({ body: await getMirrorSettings(deps, admin, paramsOf(OrgParamsSchema, req).orgId) }),
+    putMirrorSettings: async (req, admin) => ({ body: await setMirrorSettings(deps, admin, paramsOf(OrgParamsSchema, req).orgId, MirrorSettingsSchema.parse(req.body ?? {})) }),
 
     startAccessCheck: async (req, admin) => {
       const { orgId } = paramsOf(OrgParamsSchema, req);

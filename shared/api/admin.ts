@@ -19,6 +19,7 @@
  * - Lists page with an opaque `cursor` (keyset) and `limit`; `nextCursor` is null on the last page.
  */
 import { z } from 'zod';
+import { MirrorSettingsResponseSchema, MirrorSettingsSchema } from './mirror';
 import { SyncNowResponseSchema, SyncRunSchema, SyncStatusSchema } from './sync';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -830,7 +831,7 @@ export interface AdminRoute {
   /** Express-style path below the relay origin, e.g. /api/admin/organizations/:orgId */
   path: string;
   summary: string;
-  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'sync' | 'audit' | 'monitoring';
+  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'sync' | 'audit' | 'monitoring' | 'mirror';
   params?: z.ZodType;
   query?: z.ZodType;
   /** JSON body, or `text/csv` when `bodyContentType` says so. */
@@ -883,6 +884,9 @@ export const ADMIN_ROUTES = [
   { operationId: 'listAccessCheckResults', method: 'get', path: `${ORG}/access-checks/:runId/results`, summary: 'Per-user results of a run', tag: 'access-check', params: RunParamsSchema, query: AccessCheckResultsQuerySchema, responses: { 200: AccessCheckResultsResponseSchema } },
   { operationId: 'streamAccessCheck', method: 'get', path: `${ORG}/access-checks/:runId/events`, summary: 'Run progress (Server-Sent Events: progress, result, done)', tag: 'access-check', params: RunParamsSchema, responses: { 200: AccessCheckRunSchema }, eventStream: true },
   { operationId: 'cancelAccessCheck', method: 'post', path: `${ORG}/access-checks/:runId/cancel`, summary: 'Cancel a run', tag: 'access-check', params: RunParamsSchema, responses: { 200: AccessCheckRunSchema } },
+
+  { operationId: 'getMirrorSettings', method: 'get', path: `${ORG}/mirror-settings`, summary: 'Two-way mirroring settings and the effective mapping tables', tag: 'mirror', params: OrgParamsSchema, responses: { 200: MirrorSettingsResponseSchema } },
+  { operationId: 'putMirrorSettings', method: 'put', path: `${ORG}/mirror-settings`, summary: 'Set the mirroring settings (direction overrides checked against the mapping tables)', tag: 'mirror', params: OrgParamsSchema, body: MirrorSettingsSchema, responses: { 200: MirrorSettingsResponseSchema } },
 
   { operationId: 'activateUsers', method: 'post', path: `${ORG}/activation`, summary: 'Enable sync for users whose access check passed', tag: 'activation', params: OrgParamsSchema, body: ActivationRequestSchema, responses: { 200: ActivationResponseSchema } },
 
