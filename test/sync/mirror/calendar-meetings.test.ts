@@ -116,3 +116,38 @@ describe.each(modes)('conflicts and concurrency (%s)', (mode) => {
     expect(bed.tb.c4c.control.get('AppointmentCollection', String(row.ObjectID))).toMatchObject({ Subject: 'Changed in C4C' });
   });
 });
+
+describe.each(modes)('no meeting messages from sync writes (%s)', (mode) => {
+  test('a C4C appointment with attendees is created, updated and deleted in the organizer mailbox without any invitation, update or cancellation', async () => {
+    const u = await bed.newUser(mode);
+    const messages = bed.meetingMessages();
+    const start = hoursFromNow(80);
+    const [seeded] = bed.tb.c4c.control.seed('AppointmentCollection', [
+      {
+        Subject: 'Customer visit',
+        StartDate: start.toISOString(),
+        EndDate: new Date(start.getTime() + 3600_000).toISOString(),
+        OwnerPartyID: u.employee.employeeId,
+        AppointmentInvolvedParties: [
+          { RoleCode: '35', PartyEmailURI: u.address, PartyName: 'Me' },
+          { RoleCode: '36', PartyEmailURI: 'katrin.hoffmann@nordwind-maschinenbau.example', PartyName: 'Katrin Hoffmann' },
+        ],
+      },
+    ]);
+    const created = await bed.session(u, 'appointment');
+    expect(created.result?.errors).toEqual([]);
+    const [event] = store().listItems(u.address, store().wellKnownFolder(u.address, 'calendar').id).filter((i) => i.kind === 'event') as StoredEvent[];
+    expect(event.subject).toBe('Customer visit');
+    if (mode === 'ews-impersonation') expect(event.attendees.map((a) => a.address)).toEqual(['katrin.hoffmann@nordwind-maschinenbau.example']);
+
+    await bed.c4cClient().update('AppointmentCollection', String(seeded.ObjectID), { Subject: 'Customer visit (new agenda)' });
+    const updated = await bed.session(u, 'appointment');
+    expect(updated.result?.errors).toEqual([]);
+    expect(store().item(u.address, event.id)).toMatchObject({ subject: 'Customer visit (new agenda)' });
+
+    await bed.c4cClient().delete('AppointmentCollection', String(seeded.ObjectID));
+    const deleted = await bed.session(u, 'appointment');
+    expect(deleted.result?.counts.delete).toBe(1);
+    expect(bed.meetingMessages()).toBe(messages);
+  });
+});
