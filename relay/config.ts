@@ -35,6 +35,7 @@ const envSchema = z.object({
   RELAY_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10000).default(64),
   RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10000).default(32),
   SYNC_WORKERS: booleanFlag.default(true),
+  MIRROR_ENABLED: booleanFlag.default(true),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   SYNC_TICK_MS: z.coerce.number().int().min(1000).max(3600000).optional(),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).optional(),
@@ -81,6 +82,8 @@ export interface RelayConfig {
     /** Sandbox only: the demo organization's session interval (SYNC_INTERVAL_MINUTES; default 2). */
     sandboxIntervalMinutes: number;
   };
+  /** Two-way mirroring (relay/sync/mirror): the relay-wide kill switch MIRROR_ENABLED (default on; 0 stops every organization's mirroring). */
+  mirror: { enabled: boolean };
   /** GET /metrics: with METRICS_TOKEN a bearer token is required; without it only loopback clients may scrape. */
   metrics: { token?: string };
 }
@@ -168,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       tickIntervalMs: e.SYNC_TICK_MS ?? (sandbox ? 5000 : 60000),
       sandboxIntervalMinutes: e.SYNC_INTERVAL_MINUTES ?? 2,
     },
+    mirror: { enabled: e.MIRROR_ENABLED },
     metrics: { ...(e.METRICS_TOKEN !== undefined ? { token: e.METRICS_TOKEN } : {}) },
   };
 }
