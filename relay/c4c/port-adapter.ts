@@ -1,7 +1,12 @@
 /** The use cases' C4C port (port.ts) implemented on the OData client. */
 import type { C4cRecord, CreateContactRequest, CreateLeadRequest, RelatedItem } from '../../shared/api/sidebar';
 import { C4cClient, initialSearch, searchOpportunities, searchTickets, stringLiteral, type Contact, type CorporateAccount, type IndividualCustomer, type Lead } from './index';
-import { DuplicateRecordError, type AddressMatches, type C4cIds, type C4cPort } from './port';
+import { AUTO_CREATED_LEAD_SUFFIX, DuplicateRecordError, type AddressMatches, type C4cIds, type C4cPort, type CreateOptions } from './port';
+
+/** Contact StatusCode / account LifeCycleStatusCode 1 = In Preparation: how C4C shows a record still to be completed. */
+const IN_PREPARATION = '1';
+/** CorporateAccount RoleCode of a customer (c4c-odata.md §4). */
+const CUSTOMER_ROLE = 'CRM000';
 
 /** Keys per GroupwareItemID look-up query (Message-IDs are up to ~100 characters; the URL stays under 8 KB). */
 const FIND_CHUNK = 25;
@@ -166,9 +171,10 @@ export function createC4cPort(client: C4cClient): C4cPort {
     findAppointment: (key) => findBy('AppointmentCollection', key),
     createAppointment: (body, key) => createOnce('AppointmentCollection', body, key),
 
-    async createContact(input: CreateContactRequest): Promise<C4cRecord> {
+    async createContact(input: CreateContactRequest, options: CreateOptions = {}): Promise<C4cRecord> {
       await rejectDuplicate('ContactCollection', 'Email', input.email);
       const body: Record<string, unknown> = { FirstName: input.firstName, LastName: input.lastName, Email: input.email };
+      if (options.autoCreated) body.StatusCode = IN_PREPARATION;
       if (input.accountObjectId) {
         const account = await client.read('CorporateAccountCollection', input.accountObjectId, { select: ['AccountID'] });
         body.AccountID = account.AccountID;
@@ -177,11 +183,12 @@ export function createC4cPort(client: C4cClient): C4cPort {
       return contactRecord(contact as Contact, input.email);
     },
 
-    async createLead(input: CreateLeadRequest): Promise<C4cRecord> {
+    async createLead(input: CreateLeadRequest, options: CreateOptions = {}): Promise<C4cRecord> {
       await rejectDuplicate('LeadCollection', 'ContactEMail', input.email);
       const name = input.company ? `${input.company}: ${input.firstName} ${input.lastName}` : `${input.firstName} ${input.lastName}`;
+      const suffix = options.autoCreated ? AUTO_CREATED_LEAD_SUFFIX : '';
       const body: Record<string, unknown> = {
-        Name: name.slice(0, 255),
+        Name: name.slice(0, 255 - suffix.length) + suffix,
         ContactFirstName: input.firstName,
         ContactLastName: input.lastName,
         ContactEMail: input.email,
@@ -189,6 +196,20 @@ export function createC4cPort(client: C4cClient): C4cPort {
       if (input.company) body.Company = input.company;
       const lead = await client.create('LeadCollection', body as never);
       return leadRecord(lead as Lead, input.email);
+    },
+
+    async findAccountsByDomain(domain: string): Promise<C4cRecord[]> {
+      const d = domain.toLowerCase();
+      const filter = [`endswith(Email,${stringLiteral(`@${d}`)})`, `WebSite eq ${stringLiteral(d)}`, `WebSite eq ${stringLiteral(`www.${d}`)}`, `endswith(WebSite,${stringLiteral(`//${d}`)})`, `endswith(WebSite,${stringLiteral(`.${d}`)})`].join(' or ');
+      const page = await client.query('CorporateAccountCollection', { filter, select: ['ObjectID', 'AccountID', 'Name', 'BusinessPartnerFormattedName', 'Email'], top: 5 });
+      return (page.results as CorporateAccount[]).map((account) => accountRecord(account, account.Email ?? ''));
+    },
+
+    async createAccount(input, options: CreateOptions = {}): Promise<C4cRecord> {
+      const body: Record<string, unknown> = { Name: input.name.slice(0, 40), WebSite: input.domain.toLowerCase(), RoleCode: CUSTOMER_ROLE };
+      if (options.autoCreated) body.LifeCycleStatusCode = IN_PREPARATION;
+      const account = await client.create('CorporateAccountCollection', body as never);
+      return accountRecord(account as CorporateAccount, '');
     },
 
     async searchRelated(type, query): Promise<RelatedItem[]> {

@@ -10,6 +10,17 @@ export interface C4cIds {
   id: string;
 }
 
+/**
+ * autoCreated: the engine created the record for an unknown person or company (E8); it is marked so users can find
+ * and complete it (contacts and accounts "In Preparation", status code 1; leads named "… (auto-created)").
+ */
+export interface CreateOptions {
+  autoCreated?: boolean;
+}
+
+/** The suffix that marks a lead the engine created (E8): users search for it in C4C to complete those leads. */
+export const AUTO_CREATED_LEAD_SUFFIX = ' (auto-created)';
+
 export interface AddressMatches {
   address: string;
   records: C4cRecord[];
@@ -27,8 +38,12 @@ export interface C4cPort {
   createEmail(body: Record<string, unknown>, groupwareItemId: string): Promise<C4cIds>;
   findAppointment(groupwareItemId: string): Promise<C4cIds | undefined>;
   createAppointment(body: Record<string, unknown>, groupwareItemId: string): Promise<C4cIds>;
-  createContact(input: CreateContactRequest): Promise<C4cRecord>;
-  createLead(input: CreateLeadRequest): Promise<C4cRecord>;
+  createContact(input: CreateContactRequest, options?: CreateOptions): Promise<C4cRecord>;
+  createLead(input: CreateLeadRequest, options?: CreateOptions): Promise<C4cRecord>;
+  /** E8: the corporate accounts of a mail domain (e-mail address or web site in it), at most a few. */
+  findAccountsByDomain(domain: string): Promise<C4cRecord[]>;
+  /** E8: a corporate account named for a mail domain, marked as created automatically. */
+  createAccount(input: { name: string; domain: string }, options?: CreateOptions): Promise<C4cRecord>;
   searchRelated(type: RelatedItemType, query: string): Promise<RelatedItem[]>;
   /** Link that opens a record in the C4C UI. */
   recordUrl(kind: C4cRecord['kind'] | 'email' | 'appointment', objectId: string, id: string): string;

@@ -131,6 +131,11 @@ export function createEmailSaving(options: EmailSavingOptions): EmailSavingRoom 
       return new Set((await c4c.findEmails(internetMessageIds)).keys());
     },
 
+    async autoResolve(request) {
+      if (!options.autoResolver || request.settings.autoResolve === 'off') return { resolved: [], created: 0, skipped: [] };
+      return options.autoResolver.resolve(await options.c4cFor(request.organizationId), request);
+    },
+
     async emailStatus(organizationId: string, internetMessageId: string) {
       const c4c = await options.c4cFor(organizationId);
       return recordStatus(store, once, organizationId, internetMessageId, 'email', c4c, () => c4c.findEmail(internetMessageId));

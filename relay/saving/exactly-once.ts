@@ -14,7 +14,7 @@ import { SaveInProgressError } from './types';
 
 export interface ExactlyOnceConfig {
   ledger: Ledger;
-  what: 'email' | 'appointment';
+  what: 'email' | 'appointment' | 'record';
   /** Longer than the slowest create, so a slow create is never taken over; after a crash the claim lapses after this. */
   leaseMs: number;
   /** How long a second caller waits for someone else's claim before SaveInProgressError. */

@@ -56,8 +56,8 @@ export interface SaveOutcome {
 
 /** Another caller holds the claim on this email / meeting right now and did not finish within the wait. */
 export class SaveInProgressError extends Error {
-  constructor(readonly what: 'email' | 'appointment') {
-    super(`This ${what === 'email' ? 'email' : 'meeting'} is being saved right now. Check again in a moment.`);
+  constructor(readonly what: 'email' | 'appointment' | 'record') {
+    super(`This ${what === 'email' ? 'email' : what === 'appointment' ? 'meeting' : 'record'} is being saved right now. Check again in a moment.`);
     this.name = 'SaveInProgressError';
   }
 }
@@ -71,6 +71,8 @@ export class LinkedRecordNotFoundError extends Error {
   }
 }
 
+import type { AutoResolver, AutoResolveRequest, AutoResolveResult } from './auto-resolve';
+
 /** Re-exported: the C4C port raises it; callers of the saving room catch it from here as before. */
 export { C4cNotConfiguredError, DuplicateRecordError } from '../c4c/port';
 
@@ -81,6 +83,8 @@ export interface EmailSaving {
   resolveAddresses(organizationId: string, addresses: string[]): Promise<AddressMatches[]>;
   /** Which of these Message-IDs C4C already has as E-Mails (saved by anyone), in as few requests as possible. */
   findSaved(organizationId: string, internetMessageIds: string[]): Promise<Set<string>>;
+  /** E8: creates the unknown people (and their companies) as the organization's settings say; exactly once each. */
+  autoResolve(request: AutoResolveRequest): Promise<AutoResolveResult>;
 }
 
 export type C4cPortFor = (organizationId: string) => Promise<C4cPort>;
@@ -113,6 +117,8 @@ export interface AppointmentSaving {
 export interface SavingOptions {
   store: Store;
   c4cFor: C4cPortFor;
+  /** E8; without it nobody is auto-resolved. */
+  autoResolver?: AutoResolver;
   /** How long a claim is honoured before it counts as abandoned by a crashed relay. */
   claimLeaseMs?: number;
   /** How long a second caller waits for a claim held by another before giving up with SaveInProgressError. */

@@ -69,6 +69,7 @@ export interface Ledger {
 export const LEDGER_TABLES = {
   emailSaves: { table: 'email_saves', keyColumn: 'internet_message_id' },
   appointmentCreates: { table: 'appointment_creates', keyColumn: 'groupware_item_id' },
+  autoResolved: { table: 'auto_resolved_records', keyColumn: 'resolve_key' },
 } as const;
 export type LedgerTable = (typeof LEDGER_TABLES)[keyof typeof LEDGER_TABLES];
 

@@ -25,6 +25,8 @@ import { createEmailStep } from './email/step';
 import { createEmailSaving } from '../saving/email';
 import { createEmailSyncItemsRepository } from '../store/email-sync-items';
 import { c4cPortCache } from '../c4c/port-cache';
+import { createAutoResolver } from '../saving/auto-resolve';
+import { createAutoResolvedRepository } from '../store/auto-resolved';
 
 export const TICK_QUEUE = 'sync-tick';
 export const DEFAULT_CONCURRENCY = 16;
@@ -222,7 +224,12 @@ export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secre
   return [
     createSetupStep(),
     createEmailStep({
-      saving: createEmailSaving({ store, c4cFor: c4cPortCache(store.c4cConnections), ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}) }),
+      saving: createEmailSaving({
+        store,
+        c4cFor: c4cPortCache(store.c4cConnections),
+        autoResolver: createAutoResolver(createAutoResolvedRepository(services.db)),
+        ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}),
+      }),
       items: createEmailSyncItemsRepository(services.db),
       organizationDomains: cachedPerOrganization((organizationId) => mailboxes.organizationDomains(organizationId), ORGANIZATION_DOMAINS_TTL_MS),
     }),

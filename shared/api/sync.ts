@@ -107,6 +107,8 @@ export const RunCountsSchema = z.object({
   examined: z.number().int().nonnegative().optional(),
   foldersCreated: z.number().int().nonnegative().optional(),
   categoriesCreated: z.number().int().nonnegative().optional(),
+  /** E8: people and companies created in C4C because they were unknown. */
+  autoResolved: z.number().int().nonnegative().optional(),
   /** Two-way mirroring (all kinds together; the per-kind split is in the mirror status): items written to a side. */
   mirrorCreated: z.number().int().nonnegative().optional(),
   mirrorUpdated: z.number().int().nonnegative().optional(),

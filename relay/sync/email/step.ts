@@ -213,6 +213,7 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
       try {
         for (const match of await saving.resolveAddresses(org, missing)) s.resolved.set(normalize(match.address), match);
         for (const a of missing) if (!s.resolved.has(a)) s.resolved.set(a, { address: a, records: [] });
+        await autoResolve(s, toSave.map((d) => d.message), missing);
       } catch (error) {
         resolveError = error;
       }
@@ -263,6 +264,35 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
       await writeCategories(s, message, categoriesAfterSave(message.categories, ctx.organizationSettings.triggerCategoryAfterSave), message.internetMessageId);
     }
     return true;
+  }
+
+  /**
+   * E8: the people of these emails that C4C did not know (among the addresses just searched) are created as the
+   * organization chose, and the emails link them like any other match. A person that could not be created is an item
+   * error, never a failed email: the email is saved without that link.
+   */
+  async function autoResolve(s: Session, messages: MailMessage[], searched: string[]): Promise<void> {
+    const settings = s.ctx.organizationSettings;
+    if (settings.autoResolve === 'off') return;
+    const wanted = new Set(searched.filter((a) => a !== normalize(s.ctx.state.address) && (s.resolved.get(a)?.records.length ?? 0) === 0));
+    if (wanted.size === 0) return;
+    const people = messages
+      .flatMap((m) => [m.from, ...m.to, ...m.cc])
+      .filter((p): p is NonNullable<typeof p> => Boolean(p?.address) && wanted.has(normalize(p!.address)))
+      .map((p) => ({ address: normalize(p.address), ...(p.name ? { name: p.name } : {}) }));
+    const result = await saving.autoResolve({
+      organizationId: s.ctx.state.organizationId,
+      userId: s.ctx.state.userId,
+      people,
+      matches: s.resolved,
+      settings,
+      scope: { ownDomains: s.ownDomains, isBlocked: s.isBlocked },
+    });
+    for (const match of result.resolved) s.resolved.set(match.address, match);
+    if (result.created > 0) s.ctx.count('autoResolved', result.created);
+    for (const skipped of result.skipped.filter((k) => k.reason === 'failed')) {
+      s.ctx.itemError({ subject: skipped.address, class: 'auto-resolve', message: `${skipped.address} could not be created in C4C: ${skipped.message ?? 'unknown error'}` });
+    }
   }
 
   /** Sets the status categories and records the change key of that write; a failed write is reported, not fatal. */
