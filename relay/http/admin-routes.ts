@@ -68,6 +68,7 @@ import { createUser, deleteUser, getUser, listUsers, updateUser } from '../admin
 import { InvalidCursorError } from '../store/admin';
 import { HttpError } from './errors';
 import { buildOpenApiDocument } from './openapi';
+import { BODY_LIMITS, bodyAfterAuth, jsonBody } from './body';
 
 export interface AdminRoutesOptions {
   deps: AdminDeps;
@@ -79,6 +80,8 @@ export interface AdminRoutesOptions {
   eventPollMs?: number;
   /** Server URL named in /openapi.json. */
   publicOrigin?: string;
+  /** Back-pressure guard (relay/http/backpressure.ts), run after the token guard on every route but the event streams. */
+  backpressure?: RequestHandler;
 }
 
 type OperationId = (typeof ADMIN_ROUTES)[number]['operationId'];
@@ -336,12 +339,16 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
   };
 
   const csvBody = express.raw({ type: ['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel', 'application/octet-stream'], limit: ADMIN_LIMITS.csvMaxBytes });
+  // Bodies are read after the guard (and the back-pressure check), with the admin console's limits.
+  const json = jsonBody(BODY_LIMITS.admin);
   for (const route of ADMIN_ROUTES) {
     const handler = wrap(handlers[route.operationId], deps);
-    const chain: RequestHandler[] = 'bodyContentType' in route && route.bodyContentType === 'text/csv' ? [csvBody, handler] : [handler];
+    // An event stream is open for minutes: it must not hold a back-pressure permit all that time.
+    const limit = options.backpressure && !('eventStream' in route && route.eventStream) ? [options.backpressure] : [];
+    const chain: RequestHandler[] = 'bodyContentType' in route && route.bodyContentType === 'text/csv' ? [...limit, csvBody, handler] : [...limit, json, handler];
     router[route.method](route.path, ...chain);
   }
-  return router;
+  return bodyAfterAuth(router);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -359,6 +366,8 @@ export interface MountAdminOptions {
   operatorTenantIds: readonly string[];
   mailboxes?: MailboxFactory;
   c4cTest?: C4cTestOptions;
+  /** Back-pressure guard shared with the sidebar's routes (relay/http/backpressure.ts). */
+  backpressure?: RequestHandler;
 }
 
 
@@ -386,5 +395,5 @@ export async function mountAdmin(options: MountAdminOptions): Promise<Router> {
   await registerAccessCheckJobs(deps);
   // Imports interrupted by a stopped relay stay visible as failed (their finished batches are kept).
   await deps.admin.failInterruptedImports(new Date(Date.now() - 5 * 60_000));
-  return adminRoutes({ deps, guard, c4cTest: options.c4cTest, publicOrigin: services.config.publicOrigin });
+  return adminRoutes({ deps, guard, c4cTest: options.c4cTest, publicOrigin: services.config.publicOrigin, backpressure: options.backpressure });
 }

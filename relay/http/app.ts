@@ -1,15 +1,21 @@
 /** The Express application: security headers, JSON parsing, request logs, routes, one error shape. */
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log';
-import { errorHandler, notFoundHandler } from './errors';
+import { BODY_LIMITS, jsonBody, readsBodyAfterAuth } from './body';
+import { CORRELATION_HEADER, correlationIdFor, errorHandler, notFoundHandler } from './errors';
 
 export interface AppOptions {
   logger: Logger;
   /** Mounted in order; each entry is [path prefix, router]. */
   routers: Array<[string, Router]>;
-  /** Largest JSON body accepted (saving an email with attachments needs more than the default 100 kB). */
-  jsonLimit?: string;
+  /**
+   * Largest JSON body the catch-all parser reads for routers that have no guard of their own (default 100 kB).
+   * Authenticated routers are marked with `bodyAfterAuth` (relay/http/body.ts) and parse their bodies per route
+   * after their guard, with per-route limits; they are mounted before this parser and never see it.
+   */
+  jsonLimit?: string | number;
   /** Extra origins the task pane / sandbox pages load scripts or connect to (CSP). */
   connectSources?: string[];
 }
@@ -38,16 +44,42 @@ export function createApp(options: AppOptions): Express {
   );
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    const correlationId = correlationIdFor(req.headers[CORRELATION_HEADER]);
+    res.locals.correlationId = correlationId;
+    res.setHeader(CORRELATION_HEADER, correlationId);
+    closeWhenBodyUnread(req, res);
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const level = res.statusCode >= 500 ? 'error' : req.path === '/healthz' || req.path === '/readyz' ? 'debug' : 'info';
-      options.logger[level]({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      // An unexpected error is logged (with its stack) once by the error handler; this line only counts the request.
+      const level = res.statusCode >= 500 ? 'warn' : req.path === '/healthz' || req.path === '/readyz' ? 'debug' : 'info';
+      options.logger[level]({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, correlationId }, 'request');
     });
     next();
   });
-  app.use(express.json({ limit: options.jsonLimit ?? '25mb' }));
-  for (const [prefix, router] of options.routers) app.use(prefix, router);
+  // Routers that authenticate first and read bodies behind their guard come first, so no request reaches the
+  // catch-all parser before the guard of the router it is meant for has answered it.
+  const guarded = options.routers.filter(([, router]) => readsBodyAfterAuth(router));
+  const unguarded = options.routers.filter(([, router]) => !readsBodyAfterAuth(router));
+  for (const [prefix, router] of guarded) app.use(prefix, router);
+  app.use(options.jsonLimit === undefined ? jsonBody(BODY_LIMITS.unguarded) : express.json({ limit: options.jsonLimit }));
+  for (const [prefix, router] of unguarded) app.use(prefix, router);
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
   return app;
+}
+
+/**
+ * A response sent before the request's body was read (a 401 before the body, a 503 of back-pressure, a 413) closes
+ * the connection instead of letting Node read and discard what may be megabytes to keep it alive. A body already
+ * received in full (small requests) keeps the connection.
+ */
+function closeWhenBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody) return;
+  const writeHead = res.writeHead;
+  // Node's writeHead is overloaded; the wrapper passes every argument through unchanged.
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (!req.complete && !this.headersSent) this.setHeader('Connection', 'close');
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
 }

@@ -16,6 +16,7 @@ import type { C4cPort } from '../c4c/port';
 import type { SidebarService, SidebarUser } from '../sidebar/service';
 import { HttpError } from './errors';
 import { jsonRoute as handle } from './json-route';
+import { BODY_LIMITS, bodyAfterAuth, jsonBody } from './body';
 
 export interface SidebarRoutesOptions {
   requireUser: RequestHandler;
@@ -28,6 +29,8 @@ export function sidebarRoutes(options: SidebarRoutesOptions): Router {
   const { store, service } = options;
   const router = Router();
   router.use(options.requireUser);
+  // Bodies are read per route, after the guard, each with its own limit (relay/http/body.ts).
+  const small = jsonBody(BODY_LIMITS.small);
 
   async function userOf(req: Request): Promise<SidebarUser> {
     const auth = req.auth;
@@ -45,7 +48,7 @@ export function sidebarRoutes(options: SidebarRoutesOptions): Router {
     return { body: me };
   }));
 
-  router.post('/sidebar/search', handle(async (req) => {
+  router.post('/sidebar/search', small, handle(async (req) => {
     const { addresses } = SearchRequestSchema.parse(req.body);
     return { body: await service.search(await userOf(req), addresses) };
   }));
@@ -55,7 +58,7 @@ export function sidebarRoutes(options: SidebarRoutesOptions): Router {
     return { body: await service.emailStatus(await userOf(req), internetMessageId) };
   }));
 
-  router.post('/sidebar/emails', handle(async (req) => {
+  router.post('/sidebar/emails', jsonBody(BODY_LIMITS.saveEmail), handle(async (req) => {
     const request = SaveEmailRequestSchema.parse(req.body);
     const result = await service.saveEmail(await userOf(req), request);
     return { status: result.alreadySaved ? 200 : 201, body: result };
@@ -66,19 +69,19 @@ export function sidebarRoutes(options: SidebarRoutesOptions): Router {
     return { body: await service.appointmentStatus(await userOf(req), groupwareItemId, groupwareItemIdSource) };
   }));
 
-  router.post('/sidebar/appointments', handle(async (req) => {
+  router.post('/sidebar/appointments', jsonBody(BODY_LIMITS.appointment), handle(async (req) => {
     const request = CreateAppointmentRequestSchema.parse(req.body);
     const result = await service.createAppointment(await userOf(req), request);
     return { status: result.alreadyCreated ? 200 : 201, body: result };
   }));
 
-  router.post('/sidebar/contacts', handle(async (req) => {
+  router.post('/sidebar/contacts', small, handle(async (req) => {
     const input = CreateContactRequestSchema.parse(req.body);
     const user = await userOf(req);
     return { status: 201, body: await (await options.c4cFor(user.organizationId)).createContact(input) };
   }));
 
-  router.post('/sidebar/leads', handle(async (req) => {
+  router.post('/sidebar/leads', small, handle(async (req) => {
     const input = CreateLeadRequestSchema.parse(req.body);
     const user = await userOf(req);
     return { status: 201, body: await (await options.c4cFor(user.organizationId)).createLead(input) };
@@ -90,5 +93,5 @@ export function sidebarRoutes(options: SidebarRoutesOptions): Router {
     return { body: { items: await (await options.c4cFor(user.organizationId)).searchRelated(type, q) } };
   }));
 
-  return router;
+  return bodyAfterAuth(router);
 }

@@ -22,6 +22,7 @@ import { createSyncSettingsRepository } from '../store/sync-settings';
 import { type Actor, type SyncControl, type SyncSettingsRepository } from '../sync/types';
 import { HttpError } from './errors';
 import { httpErrorOf, jsonRoute, type ErrorMapper, type RouteResult } from './json-route';
+import { BODY_LIMITS, bodyAfterAuth, jsonBody } from './body';
 
 export interface SyncRoutesOptions {
   requireUser: RequestHandler;
@@ -56,6 +57,8 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
   const { sync } = options;
   const router = Router();
   router.use(options.requireUser);
+  // Bodies are read after the guard: a whole blocklist at most (relay/http/body.ts).
+  router.use(jsonBody(BODY_LIMITS.settings));
 
   async function settingsResponse(caller: Caller, settings: SyncSettingsRepository, known?: { status?: SyncStatus }): Promise<UserSyncSettingsResponse> {
     const [profile, blocklists, status] = await Promise.all([
@@ -109,7 +112,7 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
     return { status: 202, body };
   }));
 
-  return router;
+  return bodyAfterAuth(router);
 }
 
 /**

@@ -46,13 +46,28 @@ export class Limiter {
     const w = Math.max(1, Math.min(Math.floor(weight), this.capacity));
     if (this.#queue.length === 0 && this.#inUse + w <= this.capacity) this.#take(w);
     else await new Promise<void>((resolve) => this.#queue.push({ weight: w, resolve }));
+    return this.#releaser(w);
+  }
+
+  #releaser(weight: number): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#inUse -= w;
+      this.#inUse -= weight;
       this.#drain();
     };
+  }
+
+  /**
+   * Takes `weight` permits at once when they are free and nobody is waiting, else answers undefined without waiting:
+   * for callers that refuse work beyond the capacity (HTTP back-pressure) instead of queueing it.
+   */
+  tryAcquire(weight = 1): (() => void) | undefined {
+    const w = Math.max(1, Math.min(Math.floor(weight), this.capacity));
+    if (this.#queue.length > 0 || this.#inUse + w > this.capacity) return undefined;
+    this.#take(w);
+    return this.#releaser(w);
   }
 
   /** Runs `task` holding `weight` permits. */

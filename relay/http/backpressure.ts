@@ -1,0 +1,102 @@
+/**
+ * Back-pressure for the authenticated API: a bounded number of requests in flight per process, and per organization
+ * so one tenant cannot take the whole process. A request beyond either bound is refused at once with
+ * 503 `overloaded` and `Retry-After`, before its body is read, instead of joining a queue that only grows: the
+ * sidebar turns a 503 into "try again", and a retried save cannot create a second record (the exactly-once ledger,
+ * relay/saving).
+ *
+ * Permits come from the relay's one limiter (relay/lib/limiter.ts, `tryAcquire`: never waits) and are held until the
+ * response is finished or the connection closes, whichever comes first.
+ */
+import type { Request, RequestHandler } from 'express';
+import { Limiter, LimiterRegistry } from '../lib/limiter';
+import type { ErrorBody } from './errors';
+
+export interface BackpressureOptions {
+  /** Requests in flight in this process. */
+  maxInFlight: number;
+  /** Requests in flight per organization (or, for the admin console, per tenant). */
+  maxInFlightPerOrganization: number;
+  /** Seconds the client is asked to wait (`Retry-After`). Default 1. */
+  retryAfterSeconds?: number;
+  /** Who the request belongs to; undefined counts against the process bound only. */
+  keyOf?: (req: Request) => string | undefined;
+}
+
+export interface BackpressureStats {
+  inFlight: number;
+  peak: number;
+  /** Refusals since start, by bound. */
+  rejected: { process: number; organization: number };
+  /** Organizations with requests in flight right now. */
+  organizations: number;
+}
+
+export interface Backpressure {
+  /** Use after the authentication guard (it needs `req.auth` / `req.admin`) and before the body parser. */
+  guard: RequestHandler;
+  stats(): BackpressureStats;
+}
+
+/** The organization of a sidebar user, or the tenant of an admin console caller. */
+export function defaultKeyOf(req: Request): string | undefined {
+  if (req.auth) return `org:${req.auth.organizationId}`;
+  if (req.admin) return `tenant:${req.admin.tenantId}`;
+  return undefined;
+}
+
+export function createBackpressure(options: BackpressureOptions): Backpressure {
+  const processLimiter = new Limiter(options.maxInFlight);
+  const organizations = new LimiterRegistry();
+  const retryAfter = String(options.retryAfterSeconds ?? 1);
+  const keyOf = options.keyOf ?? defaultKeyOf;
+  const rejected = { process: 0, organization: 0 };
+
+  const guard: RequestHandler = (req, res, next) => {
+    const key = keyOf(req);
+    const lease = key === undefined ? undefined : organizations.lease(key, options.maxInFlightPerOrganization);
+    const releaseOrganization = lease ? lease.limiter.tryAcquire() : undefined;
+    const releaseProcess = lease && !releaseOrganization ? undefined : processLimiter.tryAcquire();
+    if ((lease && !releaseOrganization) || !releaseProcess) {
+      releaseOrganization?.();
+      lease?.release();
+      if (lease && !releaseOrganization) rejected.organization += 1;
+      else rejected.process += 1;
+      const body: ErrorBody = { error: { code: 'overloaded', message: 'The relay is busy right now. Try again in a moment; nothing will be saved twice.' } };
+      res.setHeader('Retry-After', retryAfter);
+      // The request's body is not wanted: close the connection rather than read (or leave unread) what may be megabytes.
+      res.setHeader('Connection', 'close');
+      res.status(503).json(body);
+      return;
+    }
+    let done = false;
+    const release = (): void => {
+      if (done) return;
+      done = true;
+      releaseProcess();
+      releaseOrganization?.();
+      lease?.release();
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
+
+  return {
+    guard,
+    stats: () => ({ inFlight: processLimiter.inUse, peak: processLimiter.peak, rejected: { ...rejected }, organizations: organizations.size }),
+  };
+}
+
+/** `guard` then `then`, as one handler (for routers that take a single guard, e.g. the sidebar's `requireUser`). */
+export function chainGuards(first: RequestHandler, then: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    void first(req, res, (error?: unknown) => {
+      if (error !== undefined && error !== null) {
+        next(error);
+        return;
+      }
+      void then(req, res, next);
+    });
+  };
+}
