@@ -25,6 +25,7 @@ import {
   Building20Regular,
   History20Regular,
   Mail20Regular,
+  Pulse20Regular,
   People20Regular,
   Play20Regular,
   PlugConnected20Regular,
@@ -49,6 +50,9 @@ import { C4cConnectionScreen } from './features/C4cConnection';
 import { CheckAccessScreen } from './features/CheckAccess';
 import { ActivateScreen } from './features/Activate';
 import { AuditLogScreen } from './features/AuditLog';
+import { MonitoringScreen } from './features/Monitoring';
+import { MonitoringOverviewScreen } from './features/MonitoringOverview';
+import { monitoringStrings } from './features/MonitoringShared';
 
 export type ThemeName = 'light' | 'dark';
 const THEME_KEY = 'c4c-admin-theme';
@@ -249,6 +253,7 @@ const SECTION_NAV: Array<{ section: Section; label: string; icon: JSX.Element }>
   { section: 'c4c', label: strings.nav.c4c, icon: <PlugConnected20Regular /> },
   { section: 'check-access', label: strings.nav.checkAccess, icon: <ShieldCheckmark20Regular /> },
   { section: 'activate', label: strings.nav.activate, icon: <Play20Regular /> },
+  { section: 'monitoring', label: monitoringStrings.nav, icon: <Pulse20Regular /> },
   { section: 'audit', label: strings.nav.audit, icon: <History20Regular /> },
   { section: 'settings', label: strings.nav.settings, icon: <Settings20Regular /> },
 ];
@@ -258,7 +263,7 @@ function Shell({ header, orgsLoading, orgsError, retryOrgs }: { header: ReactNod
   const route = useRoute();
   const { organizations, me } = useAdmin();
   const org = route.name === 'organization' ? organizations.find((o) => o.id === route.orgId) : undefined;
-  const selected = route.name === 'organization' ? `${route.orgId}:${route.section}` : 'organizations';
+  const selected = route.name === 'organization' ? `${route.orgId}:${route.section}` : route.name === 'monitoring' ? 'monitoring' : 'organizations';
 
   // The focus follows a change of screen, so keyboard and screen-reader users land on the new content.
   useEffect(() => {
@@ -276,6 +281,9 @@ function Shell({ header, orgsLoading, orgsError, retryOrgs }: { header: ReactNod
           <NavDrawerBody>
             <NavItem value="organizations" icon={<Building20Regular />} {...linkTo(routePath({ name: 'organizations' }))} data-testid="nav-organizations">
               {strings.nav.organizations}
+            </NavItem>
+            <NavItem value="monitoring" icon={<Pulse20Regular />} {...linkTo(routePath({ name: 'monitoring' }))} data-testid="nav-monitoring-all">
+              {monitoringStrings.nav}
             </NavItem>
             {org !== undefined && route.name === 'organization' && (
               <>
@@ -311,6 +319,7 @@ function Shell({ header, orgsLoading, orgsError, retryOrgs }: { header: ReactNod
 function Screen({ route, org }: { route: Route; org: Organization | undefined }): ReactNode {
   const common = useCommonStyles();
   if (route.name === 'organizations') return <OrganizationsScreen />;
+  if (route.name === 'monitoring') return <MonitoringOverviewScreen />;
   if (route.name === 'not-found' || org === undefined) {
     return (
       <div className={common.page}>
@@ -331,6 +340,8 @@ function Screen({ route, org }: { route: Route; org: Organization | undefined })
       return <CheckAccessScreen org={org} />;
     case 'activate':
       return <ActivateScreen org={org} />;
+    case 'monitoring':
+      return <MonitoringScreen key={route.userId ?? ''} org={org} userId={route.userId} />;
     case 'audit':
       return <AuditLogScreen org={org} />;
     case 'settings':

@@ -59,6 +59,7 @@ import {
   type UserUpdateRequest,
 } from '../../shared/api/admin';
 import { AdminApiError, AdminHttp, checked, type HttpOptions } from './http';
+import { MonitoringClient } from './features/MonitoringApi';
 
 const ORG = '/api/admin/organizations/:orgId';
 
@@ -69,9 +70,12 @@ export interface AccessCheckStreamHandlers {
 
 export class AdminClient {
   private readonly http: AdminHttp;
+  /** A7 monitoring routes (features/MonitoringApi.ts). */
+  readonly monitoring: MonitoringClient;
 
   constructor(options: HttpOptions) {
     this.http = new AdminHttp(options);
+    this.monitoring = new MonitoringClient(this.http);
   }
 
   me(signal?: AbortSignal): Promise<AdminMe> {
