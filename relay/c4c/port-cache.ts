@@ -33,3 +33,27 @@ export function c4cPortCache(connections: Pick<C4cConnectionRepository, 'getWith
     return port;
   };
 }
+
+export type C4cClientFor = (organizationId: string) => Promise<C4cClient>;
+
+/**
+ * One C4C client per organization for the mirror adapters, cached like the port above (rebuilt when the
+ * organization's connection changes; a session still holding the old client finishes with it).
+ */
+export function c4cClientCache(connections: Pick<C4cConnectionRepository, 'getWithSecret'>, options: Pick<C4cPortCacheOptions, 'timeoutMs'> = {}): C4cClientFor {
+  const cache = new Map<string, { version: string; client: C4cClient }>();
+  return async (organizationId) => {
+    const connection = await connections.getWithSecret(organizationId);
+    if (!connection) throw new C4cNotConfiguredError();
+    const version = `${connection.serviceRoot}|${connection.username}|${new Date(connection.updatedAt).getTime()}`;
+    const cached = cache.get(organizationId);
+    if (cached?.version === version) return cached.client;
+    const client = new C4cClient({
+      serviceRoot: connection.serviceRoot,
+      auth: { kind: 'basic', username: connection.username, password: connection.password },
+      timeoutMs: options.timeoutMs,
+    });
+    cache.set(organizationId, { version, client });
+    return client;
+  };
+}
