@@ -200,9 +200,15 @@ export function createC4cPort(client: C4cClient): C4cPort {
 
     async findAccountsByDomain(domain: string): Promise<C4cRecord[]> {
       const d = domain.toLowerCase();
-      const filter = [`endswith(Email,${stringLiteral(`@${d}`)})`, `WebSite eq ${stringLiteral(d)}`, `WebSite eq ${stringLiteral(`www.${d}`)}`, `endswith(WebSite,${stringLiteral(`//${d}`)})`, `endswith(WebSite,${stringLiteral(`.${d}`)})`].join(' or ');
-      const page = await client.query('CorporateAccountCollection', { filter, select: ['ObjectID', 'AccountID', 'Name', 'BusinessPartnerFormattedName', 'Email'], top: 5 });
-      return (page.results as CorporateAccount[]).map((account) => accountRecord(account, account.Email ?? ''));
+      // C4C's $filter cannot `or` conditions on different properties (c4c-odata.md §6): one query per property.
+      const filters = [
+        `endswith(Email,${stringLiteral(`@${d}`)})`,
+        [`WebSite eq ${stringLiteral(d)}`, `WebSite eq ${stringLiteral(`www.${d}`)}`, `endswith(WebSite,${stringLiteral(`//${d}`)})`, `endswith(WebSite,${stringLiteral(`.${d}`)})`].join(' or '),
+      ];
+      const pages = await Promise.all(filters.map((filter) => client.query('CorporateAccountCollection', { filter, select: ['ObjectID', 'AccountID', 'Name', 'BusinessPartnerFormattedName', 'Email'], top: 5 })));
+      const accounts = new Map<string, CorporateAccount>();
+      for (const page of pages) for (const account of page.results as CorporateAccount[]) accounts.set(account.ObjectID, account);
+      return [...accounts.values()].map((account) => accountRecord(account, account.Email ?? ''));
     },
 
     async createAccount(input, options: CreateOptions = {}): Promise<C4cRecord> {

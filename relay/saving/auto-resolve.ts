@@ -39,6 +39,7 @@ export interface AutoResolveRequest {
 export interface AutoResolveResult {
   /** New matches for the addresses now resolved (to merge into the session's matches). */
   resolved: AddressMatches[];
+  /** Records this call created (people and accounts). */
   created: number;
   skipped: { address: string; reason: NotCreatedReason | 'failed'; message?: string }[];
 }
@@ -60,7 +61,7 @@ const recordOf = (ids: { objectId: string; id: string }, kind: C4cRecord['kind']
 export function createAutoResolver(deps: AutoResolveDeps): AutoResolver {
   const once = exactlyOnce({ ledger: deps.ledger, what: 'record', leaseMs: deps.leaseMs ?? 60_000, waitMs: deps.waitMs ?? 20_000 });
 
-  async function accountFor(c4c: C4cPort, request: AutoResolveRequest, domain: string): Promise<C4cRecord | undefined> {
+  async function accountFor(c4c: C4cPort, request: AutoResolveRequest, domain: string, out: AutoResolveResult): Promise<C4cRecord | undefined> {
     if (!request.settings.autoResolveAccounts || isFreeMailDomain(domain)) return undefined;
     const key = `account:${domain}`;
     const name = companyNameFromDomain(domain);
@@ -79,7 +80,10 @@ export function createAutoResolver(deps: AutoResolveDeps): AutoResolver {
         return { objectId: created.objectId, id: created.id };
       },
     });
-    if (!result.existed) await deps.describe(request.organizationId, key, { kind: 'account', displayName: name });
+    if (!result.existed) {
+      out.created += 1;
+      await deps.describe(request.organizationId, key, { kind: 'account', displayName: name });
+    }
     return found ?? recordOf(result.ids, 'account', name, '', c4c);
   }
 
@@ -101,7 +105,7 @@ export function createAutoResolver(deps: AutoResolveDeps): AutoResolver {
           continue;
         }
         try {
-          const account = await accountFor(c4c, request, candidate.domain);
+          const account = await accountFor(c4c, request, candidate.domain, out);
           const key = `person:${candidate.address}`;
           const displayName = [candidate.firstName, candidate.lastName].filter(Boolean).join(' ');
           let record: C4cRecord | undefined;
