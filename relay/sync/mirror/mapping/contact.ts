@@ -69,7 +69,7 @@ const fields: FieldMapping<'contact'>[] = [
       const s = str(v);
       if (s !== null) out.displayName = s;
     },
-    fromC4c: (r) => text(r.Name) ?? text([r.FirstName, r.LastName].filter(Boolean).join(' ')),
+    fromC4c: (r) => text(r.Name) ?? text([text(r.FirstName), text(r.LastName)].filter(Boolean).join(' ')),
     toC4c: () => {
       // Read-only in C4C (Name is computed from the name parts).
     },

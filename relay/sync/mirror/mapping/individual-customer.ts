@@ -56,7 +56,7 @@ const fields: FieldMapping<'individualCustomer'>[] = [
       const s = str(v);
       if (s !== null) out.displayName = s;
     },
-    fromC4c: (r) => text(r.FormattedName) ?? text([r.FirstName, r.LastName].filter(Boolean).join(' ')),
+    fromC4c: (r) => text(r.FormattedName) ?? text([text(r.FirstName), text(r.LastName)].filter(Boolean).join(' ')),
     toC4c: () => {
       // Read-only in C4C.
     },
