@@ -282,6 +282,8 @@ export interface CalendarEvent {
   sensitivity: 'normal' | 'personal' | 'private' | 'confidential';
   categories: string[];
   c4cObjectId?: string;
+  /** When the item was last changed (ISO 8601 UTC; EWS LastModifiedTime, Graph lastModifiedDateTime), when known. */
+  lastModifiedAt?: string;
 }
 
 export interface MailTask {
@@ -296,6 +298,8 @@ export interface MailTask {
   completedAt?: string; // ISO 8601 UTC
   categories: string[];
   c4cObjectId?: string;
+  /** When the task was last changed (ISO 8601 UTC), when known. */
+  lastModifiedAt?: string;
 }
 
 export interface MailContact {
@@ -316,8 +320,8 @@ export interface MailContact {
 }
 
 /** What the sync engine writes; ids, change keys and server-computed fields are omitted. */
-export type EventInput = Omit<CalendarEvent, 'id' | 'changeKey' | 'iCalUid' | 'isOrganizer' | 'isCancelled' | 'type' | 'seriesMasterId' | 'originalStart' | 'c4cObjectId' | 'organizer'>;
-export type TaskInput = Omit<MailTask, 'id' | 'changeKey' | 'c4cObjectId'>;
+export type EventInput = Omit<CalendarEvent, 'id' | 'changeKey' | 'iCalUid' | 'isOrganizer' | 'isCancelled' | 'type' | 'seriesMasterId' | 'originalStart' | 'c4cObjectId' | 'organizer' | 'lastModifiedAt'>;
+export type TaskInput = Omit<MailTask, 'id' | 'changeKey' | 'c4cObjectId' | 'lastModifiedAt'>;
 export type ContactInput = Omit<MailContact, 'id' | 'changeKey' | 'folderId' | 'c4cObjectId'>;
 
 export type AccessProblem =

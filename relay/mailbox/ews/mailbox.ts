@@ -599,6 +599,7 @@ export class EwsMailbox implements Mailbox {
       ews.AppointmentSchema.AppointmentType,
       ews.AppointmentSchema.Recurrence,
       ews.AppointmentSchema.OriginalStart,
+      ews.ItemSchema.LastModifiedTime,
       this.c4cProperty,
     ]);
     props.RequestedBodyType = ews.BodyType.HTML;
@@ -629,8 +630,9 @@ export class EwsMailbox implements Mailbox {
         sensitivity: SENSITIVITY[a.Sensitivity] ?? 'normal',
         categories: this.categoriesOf(a),
         c4cObjectId: this.c4cObjectIdOf(a),
+        lastModifiedAt: isoOf(a.LastModifiedTime),
       };
-      for (const key of ['location', 'bodyHtml', 'organizer', 'recurrence', 'originalStart', 'c4cObjectId'] as const) if (event[key] === undefined) delete event[key];
+      for (const key of ['location', 'bodyHtml', 'organizer', 'recurrence', 'originalStart', 'c4cObjectId', 'lastModifiedAt'] as const) if (event[key] === undefined) delete event[key];
       return event;
     });
     const instances = events.filter((e) => e.type === 'occurrence' || e.type === 'exception');
@@ -720,6 +722,7 @@ export class EwsMailbox implements Mailbox {
       ews.TaskSchema.StartDate,
       ews.TaskSchema.DueDate,
       ews.TaskSchema.CompleteDate,
+      ews.ItemSchema.LastModifiedTime,
       this.c4cProperty,
     ]);
     props.RequestedBodyType = ews.BodyType.Text;
@@ -738,8 +741,9 @@ export class EwsMailbox implements Mailbox {
         completedAt: isoOf(t.CompleteDate),
         categories: this.categoriesOf(t),
         c4cObjectId: this.c4cObjectIdOf(t),
+        lastModifiedAt: isoOf(t.LastModifiedTime),
       };
-      for (const key of ['bodyText', 'startDate', 'dueDate', 'completedAt', 'c4cObjectId'] as const) if (task[key] === undefined) delete task[key];
+      for (const key of ['bodyText', 'startDate', 'dueDate', 'completedAt', 'c4cObjectId', 'lastModifiedAt'] as const) if (task[key] === undefined) delete task[key];
       return task;
     });
   }

@@ -202,6 +202,7 @@ export const graphEventSchema = z.object({
   recurrence: recurrenceSchema,
   sensitivity: z.string().optional(),
   categories: z.array(z.string()).optional(),
+  lastModifiedDateTime: z.string().nullable().optional(),
   singleValueExtendedProperties: extendedPropsSchema,
 });
 
@@ -284,6 +285,7 @@ export function toCalendarEvent(raw: unknown): CalendarEvent {
     sensitivity: oneOf(SENSITIVITIES, e.sensitivity, 'normal'),
     categories: e.categories ?? [],
     c4cObjectId: c4cObjectIdOf(e.singleValueExtendedProperties),
+    ...(e.lastModifiedDateTime ? { lastModifiedAt: instant(e.lastModifiedDateTime) } : {}),
   };
 }
 
@@ -344,6 +346,7 @@ export const graphTaskSchema = z.object({
   dueDateTime: dateTimeTimeZone.nullable().optional(),
   completedDateTime: dateTimeTimeZone.nullable().optional(),
   categories: z.array(z.string()).optional(),
+  lastModifiedDateTime: z.string().nullable().optional(),
   singleValueExtendedProperties: extendedPropsSchema,
 });
 
@@ -383,6 +386,7 @@ export function toMailTask(raw: unknown, listId: string): MailTask {
     completedAt: completed,
     categories: t.categories ?? [],
     c4cObjectId: c4cObjectIdOf(t.singleValueExtendedProperties),
+    ...(t.lastModifiedDateTime ? { lastModifiedAt: instant(t.lastModifiedDateTime) } : {}),
   };
 }
 

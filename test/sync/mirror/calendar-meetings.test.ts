@@ -98,6 +98,30 @@ describe.each(modes)('conflicts and concurrency (%s)', (mode) => {
     expect(result.result?.conflicts).toEqual([expect.objectContaining({ field: 'subject', rule, winner: rule === 'mailbox-wins' ? 'mailbox' : 'c4c' })]);
   });
 
+  test.each(['mailbox', 'c4c'] as const)('latest-wins: the side changed last (%s) wins', async (last) => {
+    const u = await bed.newUser(mode);
+    const event = user().createEvent(u.address, eventInput('Roadmap', hoursFromNow(30)));
+    await bed.session(u, 'appointment', { conflictRule: 'latest-wins' });
+    const [row] = appointmentByKey(event.iCalUid);
+    const editMailbox = () => user().edit(u.address, event.id, { subject: 'Roadmap (Outlook)' });
+    const editC4c = () => bed.c4cClient().update('AppointmentCollection', String(row.ObjectID), { Subject: 'Roadmap (C4C)' });
+    // More than a second apart: EWS reports LastModifiedTime to the second.
+    if (last === 'mailbox') {
+      await editC4c();
+      await new Promise((r) => setTimeout(r, 1100));
+      editMailbox();
+    } else {
+      editMailbox();
+      await new Promise((r) => setTimeout(r, 1100));
+      await editC4c();
+    }
+    const result = await bed.session(u, 'appointment', { conflictRule: 'latest-wins' });
+    const winner = last === 'mailbox' ? 'Roadmap (Outlook)' : 'Roadmap (C4C)';
+    expect(store().item(u.address, event.id)).toMatchObject({ subject: winner });
+    expect(bed.tb.c4c.control.get('AppointmentCollection', String(row.ObjectID))).toMatchObject({ Subject: winner });
+    expect(result.result?.conflicts).toEqual([expect.objectContaining({ field: 'subject', rule: 'latest-wins', winner: last })]);
+  });
+
   test('an update with a stale ETag is refused (412) and nothing is overwritten', async () => {
     const u = await bed.newUser(mode);
     const event = user().createEvent(u.address, eventInput('Stale', hoursFromNow(30)));

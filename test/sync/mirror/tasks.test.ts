@@ -104,6 +104,28 @@ describe.each(modes)('task mirroring (%s)', (mode) => {
     expect(result.result?.conflicts).toEqual([expect.objectContaining({ field: 'subject', rule })]);
   });
 
+  test.each(['mailbox', 'c4c'] as const)('latest-wins: the side changed last (%s) wins', async (last) => {
+    const u = await bed.newUser(mode);
+    const task = newTask(u, 'Forecast');
+    await bed.session(u, 'task', { conflictRule: 'latest-wins' });
+    const [row] = c4cTasks().filter((t) => t.MainEmployeeResponsiblePartyID === u.employee.employeeId);
+    const editMailbox = () => user().edit(u.address, task.id, { subject: 'Forecast (Outlook)' });
+    const editC4c = () => bed.c4cClient().update('TasksCollection', String(row.ObjectID), { Subject: 'Forecast (C4C)' });
+    if (last === 'mailbox') {
+      await editC4c();
+      await new Promise((r) => setTimeout(r, 1100));
+      editMailbox();
+    } else {
+      editMailbox();
+      await new Promise((r) => setTimeout(r, 1100));
+      await editC4c();
+    }
+    await bed.session(u, 'task', { conflictRule: 'latest-wins' });
+    const winner = last === 'mailbox' ? 'Forecast (Outlook)' : 'Forecast (C4C)';
+    expect(store().item(u.address, task.id)).toMatchObject({ subject: winner });
+    expect(bed.tb.c4c.control.get('TasksCollection', String(row.ObjectID))).toMatchObject({ Subject: winner });
+  });
+
   test('a lost link table is rebuilt from the mailbox stamps: no duplicate task on either side', async () => {
     const u = await bed.newUser(mode);
     newTask(u, 'One');

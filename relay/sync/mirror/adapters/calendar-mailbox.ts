@@ -243,6 +243,7 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
       key: identity.key,
       drives: await drivesFor(e, identity.seriesUid ?? identity.key),
       ...(e.c4cObjectId ? { stampedWith: e.c4cObjectId } : {}),
+      ...(e.lastModifiedAt ? { changedAt: e.lastModifiedAt } : {}),
       ...(outOfScope ? { outOfScope: true } : {}),
     };
     seen.set(e.id, item);

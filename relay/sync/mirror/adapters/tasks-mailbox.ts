@@ -56,6 +56,7 @@ export function createTasksMailboxAdapter(deps: AdapterDeps<'task'>): SideAdapte
       fields,
       drives: true,
       ...(t.c4cObjectId ? { stampedWith: t.c4cObjectId } : {}),
+      ...(t.lastModifiedAt ? { changedAt: t.lastModifiedAt } : {}),
       ...(outOfScope ? { outOfScope: true } : {}),
     };
     seen.set(t.id, item);
