@@ -131,3 +131,39 @@ describe.each(modes)('calendar mirroring (%s)', (mode) => {
     expect((await bed.links(u, 'appointment')).map((l) => l.mailboxId)).toEqual([]);
   });
 });
+
+describe.each(modes)('C4C side: window edges and paging (%s)', (mode) => {
+  test('appointments ending inside the window come in, older ones do not; an appointment moved out of the window in C4C is unlinked, not deleted', async () => {
+    const u = await bed.newUser(mode);
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY);
+    const seed = (subject: string, end: Date) =>
+      bed.tb.c4c.control.seed('AppointmentCollection', [{ Subject: subject, StartDate: new Date(end.getTime() - 3600_000).toISOString(), EndDate: end.toISOString(), OwnerPartyID: u.employee.employeeId }])[0];
+    seed('Ended 29 days ago', at(29));
+    seed('Ended 31 days ago', at(31));
+    const future = seed('Next month', at(-30));
+    await bed.session(u, 'appointment');
+    expect(calendarEvents(u).map((e) => e.kind === 'event' && e.subject).sort()).toEqual(['Ended 29 days ago', 'Next month']);
+
+    // Moved into the past in C4C (before the window): it leaves the scope; the mailbox event stays.
+    const moved = at(40);
+    await bed.c4cClient().update('AppointmentCollection', String(future.ObjectID), { StartDate: new Date(moved.getTime() - 3600_000).toISOString(), EndDate: moved.toISOString() });
+    const out = await bed.session(u, 'appointment');
+    expect(out.result?.counts.delete).toBe(0);
+    expect(calendarEvents(u)).toHaveLength(2);
+    expect((await bed.links(u, 'appointment')).map((l) => l.synced.subject)).toEqual(['Ended 29 days ago']);
+  });
+
+  // Paging is C4C's: one back end suffices.
+  (mode === 'graph-app' ? test.skip : test)('more appointments than one $expand page (100): every one arrives, following __next', async () => {
+    const u = await bed.newUser(mode);
+    const start = hoursFromNow(24 * 3);
+    bed.tb.c4c.control.seed(
+      'AppointmentCollection',
+      Array.from({ length: 105 }, (_, i) => ({ Subject: `Slot ${i}`, StartDate: new Date(start.getTime() + i * 3600_000).toISOString(), EndDate: new Date(start.getTime() + (i + 0.5) * 3600_000).toISOString(), OwnerPartyID: u.employee.employeeId })),
+    );
+    const result = await bed.session(u, 'appointment');
+    expect(result.result?.errors).toEqual([]);
+    expect(result.result?.counts.create).toBe(105);
+    expect(calendarEvents(u)).toHaveLength(105); // the first page holds 100
+  }, 60_000);
+});
