@@ -2,7 +2,7 @@
 
 /** No such organization / user / run, or one the caller may not manage (the two are never told apart). */
 export class AdminNotFoundError extends Error {
-  constructor(readonly what: 'organization' | 'user' | 'import' | 'run') {
+  constructor(readonly what: 'organization' | 'user' | 'import' | 'run' | 'preset') {
     super(`No such ${what === 'run' ? 'access check' : what}.`);
     this.name = 'AdminNotFoundError';
   }

@@ -32,6 +32,8 @@ import {
 } from '../../shared/api/admin';
 import { MirrorSettingsSchema } from '../../shared/api/mirror';
 import { listMonitoringUsers, listSyncIssues, listUserRuns, monitoringOverview, retrySyncIssue, sessionStats } from '../admin/monitoring';
+import { OrganizationSyncSettingsUpdateSchema, PresetApplyRequestSchema, PresetCreateRequestSchema, PresetParamsSchema, PresetUpdateRequestSchema } from '../../shared/api/presets';
+import { applyPreset, createPreset, deletePreset, getOrganizationSyncSettings, listPresets, setOrganizationSyncSettings, updatePreset } from '../admin/sync-presets';
 import { createTokenValidator } from '../auth';
 import { requireAdminToken, type AdminPrincipal } from '../auth/admin';
 import { registerAccessCheckJobs } from '../admin/access-check';
@@ -102,6 +104,13 @@ export function httpErrorFromAdmin(error: unknown): HttpError | undefined {
   if (error instanceof InvalidCursorError) return new HttpError(400, 'invalid-request', error.message, { cursor: 'Not a cursor of this list' });
   // The use-case rooms' own errors (e.g. the sync control's: not activated, paused) as every router maps them.
   return httpErrorFromDomain(error);
+}
+
+/** A preset id that is not an id names no preset: 404 like an unknown one. */
+function presetParamsOf(req: Request): { orgId: string; presetId: string } {
+  const parsed = PresetParamsSchema.safeParse(req.params);
+  if (!parsed.success) throw new HttpError(404, 'not-found', 'No such preset.');
+  return parsed.data;
 }
 
 /** Ids in the path that are not ids cannot name anything the caller may manage: the same 404 as an unknown one. */
@@ -317,6 +326,23 @@ export function adminRoutes(options: AdminRoutesOptions): Router {
     cancelAccessCheck: async (req, admin) => {
       const { orgId, runId } = paramsOf(RunParamsSchema, req);
       return { body: await cancelAccessCheck(deps, admin, orgId, runId) };
+    },
+
+    getSyncSettings: async (req, admin) => ({ body: await getOrganizationSyncSettings(deps, admin, paramsOf(OrgParamsSchema, req).orgId) }),
+    putSyncSettings: async (req, admin) => ({ body: await setOrganizationSyncSettings(deps, admin, paramsOf(OrgParamsSchema, req).orgId, OrganizationSyncSettingsUpdateSchema.parse(req.body ?? {})) }),
+    listPresets: async (req, admin) => ({ body: await listPresets(deps, admin, paramsOf(OrgParamsSchema, req).orgId) }),
+    createPreset: async (req, admin) => ({ status: 201, body: await createPreset(deps, admin, paramsOf(OrgParamsSchema, req).orgId, PresetCreateRequestSchema.parse(req.body ?? {})) }),
+    updatePreset: async (req, admin) => {
+      const { orgId, presetId } = presetParamsOf(req);
+      return { body: await updatePreset(deps, admin, orgId, presetId, PresetUpdateRequestSchema.parse(req.body ?? {})) };
+    },
+    deletePreset: async (req, admin) => {
+      const { orgId, presetId } = presetParamsOf(req);
+      return { body: await deletePreset(deps, admin, orgId, presetId) };
+    },
+    applyPreset: async (req, admin) => {
+      const { orgId, presetId } = presetParamsOf(req);
+      return { body: await applyPreset(deps, admin, orgId, presetId, PresetApplyRequestSchema.parse(req.body ?? {})) };
     },
 
     activateUsers: async (req, admin) => ({ body: await activateUsers(deps, admin, paramsOf(OrgParamsSchema, req).orgId, ActivationRequestSchema.parse(req.body ?? {})) }),

@@ -20,6 +20,17 @@
  */
 import { z } from 'zod';
 import { MirrorSettingsResponseSchema, MirrorSettingsSchema } from './mirror';
+import {
+  OrganizationSyncSettingsResponseSchema,
+  OrganizationSyncSettingsUpdateSchema,
+  PresetApplyRequestSchema,
+  PresetApplyResponseSchema,
+  PresetCreateRequestSchema,
+  PresetListResponseSchema,
+  PresetParamsSchema,
+  PresetSchema,
+  PresetUpdateRequestSchema,
+} from './presets';
 import { SyncNowResponseSchema, SyncRunSchema, SyncStatusSchema } from './sync';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -831,7 +842,7 @@ export interface AdminRoute {
   /** Express-style path below the relay origin, e.g. /api/admin/organizations/:orgId */
   path: string;
   summary: string;
-  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'sync' | 'audit' | 'monitoring' | 'mirror';
+  tag: 'me' | 'organizations' | 'users' | 'import' | 'mailbox-access' | 'c4c' | 'access-check' | 'activation' | 'sync' | 'audit' | 'monitoring' | 'mirror' | 'presets';
   params?: z.ZodType;
   query?: z.ZodType;
   /** JSON body, or `text/csv` when `bodyContentType` says so. */
@@ -887,6 +898,14 @@ export const ADMIN_ROUTES = [
 
   { operationId: 'getMirrorSettings', method: 'get', path: `${ORG}/mirror-settings`, summary: 'Two-way mirroring settings and the effective mapping tables', tag: 'mirror', params: OrgParamsSchema, responses: { 200: MirrorSettingsResponseSchema } },
   { operationId: 'putMirrorSettings', method: 'put', path: `${ORG}/mirror-settings`, summary: 'Set the mirroring settings (direction overrides checked against the mapping tables)', tag: 'mirror', params: OrgParamsSchema, body: MirrorSettingsSchema, responses: { 200: MirrorSettingsResponseSchema } },
+
+  { operationId: 'getSyncSettings', method: 'get', path: `${ORG}/sync-settings`, summary: "The organization's sync settings (interval, auto-resolving, internal mail, …)", tag: 'presets', params: OrgParamsSchema, responses: { 200: OrganizationSyncSettingsResponseSchema } },
+  { operationId: 'putSyncSettings', method: 'put', path: `${ORG}/sync-settings`, summary: "Change the organization's sync settings (any subset)", tag: 'presets', params: OrgParamsSchema, body: OrganizationSyncSettingsUpdateSchema, responses: { 200: OrganizationSyncSettingsResponseSchema } },
+  { operationId: 'listPresets', method: 'get', path: `${ORG}/presets`, summary: 'Settings presets', tag: 'presets', params: OrgParamsSchema, responses: { 200: PresetListResponseSchema } },
+  { operationId: 'createPreset', method: 'post', path: `${ORG}/presets`, summary: 'Create a settings preset', tag: 'presets', params: OrgParamsSchema, body: PresetCreateRequestSchema, responses: { 201: PresetSchema } },
+  { operationId: 'updatePreset', method: 'patch', path: `${ORG}/presets/:presetId`, summary: 'Rename a preset or change its settings (users following it get them at their next session)', tag: 'presets', params: PresetParamsSchema, body: PresetUpdateRequestSchema, responses: { 200: PresetSchema } },
+  { operationId: 'deletePreset', method: 'delete', path: `${ORG}/presets/:presetId`, summary: 'Delete a preset (its users keep their own changes)', tag: 'presets', params: PresetParamsSchema, responses: { 200: z.object({ deleted: z.literal(true) }) } },
+  { operationId: 'applyPreset', method: 'post', path: `${ORG}/presets/:presetId/apply`, summary: "Apply a preset to the organization or chosen users, keeping or overriding users' own changes", tag: 'presets', params: PresetParamsSchema, body: PresetApplyRequestSchema, responses: { 200: PresetApplyResponseSchema } },
 
   { operationId: 'activateUsers', method: 'post', path: `${ORG}/activation`, summary: 'Enable sync for users whose access check passed', tag: 'activation', params: OrgParamsSchema, body: ActivationRequestSchema, responses: { 200: ActivationResponseSchema } },
 
