@@ -38,10 +38,10 @@ function offsetMinutes(instantMs: number, iana: string): number {
   return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0));
 }
 
-/** Is this instant the second pass of a wall clock the zone repeats (DST ending)? */
-function secondPass(instantMs: number, iana: string): boolean {
+/** Does the zone repeat this instant's wall clock (either pass of the hour repeated when DST ends)? */
+function repeated(instantMs: number, iana: string): boolean {
   const local = wallClock(instantMs, iana);
-  return [30, 60, 120].some((minutes) => wallClock(instantMs - minutes * 60_000, iana) === local);
+  return [30, 60, 120].some((minutes) => wallClock(instantMs - minutes * 60_000, iana) === local || wallClock(instantMs + minutes * 60_000, iana) === local);
 }
 
 const STEP = 6 * 3_600_000;
@@ -70,15 +70,15 @@ function transitions2026(iana: string): number[] {
 }
 
 /**
- * Writes an event through the Graph mapping, checks the wall clock against Intl, reads it back. An instant in the
- * second pass of a repeated hour cannot be named by a local time (Graph reads the earlier): it is written in UTC.
+ * Writes an event through the Graph mapping, checks the wall clock against Intl, reads it back. An instant whose wall
+ * clock the zone repeats cannot be named by a local time without ambiguity: it is written in UTC.
  */
 function roundTrip(windowsZone: string, instantMs: number): void {
   const iana = findIana(windowsZone, '001')[0];
   for (const ms of [instantMs, instantMs + 30 * 60_000]) {
     const at = new Date(ms).toISOString();
     const body = eventBody({ start: at, timeZone: windowsZone }) as { start: { dateTime: string; timeZone: string } };
-    if (secondPass(ms, iana)) expect(body.start).toEqual({ dateTime: `${wallClock(ms, 'UTC')}.0000000`, timeZone: 'UTC' });
+    if (repeated(ms, iana)) expect(body.start).toEqual({ dateTime: `${wallClock(ms, 'UTC')}.0000000`, timeZone: 'UTC' });
     else expect(body.start).toEqual({ dateTime: `${wallClock(ms, iana)}.0000000`, timeZone: windowsZone });
     expect(localToUtc(body.start.dateTime, body.start.timeZone)).toBe(at);
   }
@@ -162,15 +162,23 @@ describe('half-hour and 45-minute zones, and the reported defect', () => {
 });
 
 describe('DST gaps and repeated hours', () => {
-  it('a skipped local time moves forward by the DST delta; a repeated one is the earlier instant', () => {
+  it('reads: a skipped local time moves forward by the DST delta; a repeated one is standard time (after the change)', () => {
     // 29 March 2026 02:30 does not exist in Berlin (02:00 → 03:00): read as 03:30 CEST = 01:30Z.
     expect(localToUtc('2026-03-29T02:30:00', 'W. Europe Standard Time')).toBe('2026-03-29T01:30:00.000Z');
-    // 25 October 2026 02:30 happens twice in Berlin: the first (CEST, 00:30Z).
-    expect(localToUtc('2026-10-25T02:30:00', 'W. Europe Standard Time')).toBe('2026-10-25T00:30:00.000Z');
-    // Southern hemisphere: Adelaide 5 April 2026 02:30 repeats (03:00 ACDT → 02:00 ACST): the first is 16:00Z on the 4th.
-    expect(localToUtc('2026-04-05T02:30:00', 'Cen. Australia Standard Time')).toBe('2026-04-04T16:00:00.000Z');
+    // 25 October 2026 02:30 happens twice in Berlin: standard time (CET, 01:30Z), as Exchange reads it.
+    expect(localToUtc('2026-10-25T02:30:00', 'W. Europe Standard Time')).toBe('2026-10-25T01:30:00.000Z');
+    // Southern hemisphere: Adelaide 5 April 2026 02:30 repeats (03:00 ACDT → 02:00 ACST): ACST is 17:00Z on the 4th.
+    expect(localToUtc('2026-04-05T02:30:00', 'Cen. Australia Standard Time')).toBe('2026-04-04T17:00:00.000Z');
     // Newfoundland 8 March 2026 02:30 is skipped: 03:30 NDT = 06:00Z.
     expect(localToUtc('2026-03-08T02:30:00', 'Newfoundland Standard Time')).toBe('2026-03-08T06:00:00.000Z');
+  });
+
+  it('writes: both passes of a repeated hour go out in UTC, the hours around them in the zone', () => {
+    const at = (iso: string) => eventBody({ start: iso, timeZone: 'Pacific Standard Time' }).start;
+    expect(at('2026-11-01T08:30:00.000Z')).toEqual({ dateTime: '2026-11-01T08:30:00.0000000', timeZone: 'UTC' }); // 01:30 PDT
+    expect(at('2026-11-01T09:30:00.000Z')).toEqual({ dateTime: '2026-11-01T09:30:00.0000000', timeZone: 'UTC' }); // 01:30 PST
+    expect(at('2026-11-01T07:30:00.000Z')).toEqual({ dateTime: '2026-11-01T00:30:00.0000000', timeZone: 'Pacific Standard Time' });
+    expect(at('2026-11-01T10:30:00.000Z')).toEqual({ dateTime: '2026-11-01T02:30:00.0000000', timeZone: 'Pacific Standard Time' });
   });
 });
 

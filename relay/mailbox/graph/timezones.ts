@@ -8,8 +8,9 @@
  * offset (00:00Z in "Cen. Australia Standard Time" was sent 10.5 hours off). No zone at all means UTC, as in Graph.
  *
  * Local times that do not exist (the hour skipped when DST starts) or exist twice (the hour repeated when it ends) are
- * resolved like Temporal's "compatible" disambiguation and Windows: a skipped time moves forward by the DST delta, a
- * repeated time is the earlier instant.
+ * resolved on reads like Exchange: a skipped time moves forward by the DST delta, a repeated time is standard time (the
+ * pass after the change, as .NET's TimeZoneInfo assumes). Writes never depend on that: an instant whose local time
+ * the zone repeats is written in UTC (graphDateTime).
  */
 import { toIanaZone } from '../../../shared/timezones';
 import { MailboxError } from '../types';
@@ -54,19 +55,24 @@ function offsetAt(instantMs: number, iana: string): number {
 
 const DAY_MS = 86_400_000;
 
-/** The instant of a wall-clock time (given as "naive" ms: the wall clock read as if it were UTC) in `iana`. */
-function wallClockToInstant(naive: number, iana: string): number {
+/** The instants (ascending) whose wall clock in `iana` is `naive` (the wall clock read as if it were UTC): 0, 1 or 2. */
+function instantsOf(naive: number, iana: string): number[] {
   // The offsets in force a day before and a day after cover every transition near this wall clock (none is closer
   // than a day to another in the tz database).
-  const before = offsetAt(naive - DAY_MS, iana);
-  const after = offsetAt(naive + DAY_MS, iana);
-  const candidates = [...new Set([before, after])]
+  const offsets = new Set([offsetAt(naive - DAY_MS, iana), offsetAt(naive + DAY_MS, iana)]);
+  return [...offsets]
     .map((offset) => naive - offset)
     .filter((t) => t + offsetAt(t, iana) === naive)
     .sort((a, b) => a - b);
-  if (candidates.length > 0) return candidates[0]; // the earlier of a repeated time
+}
+
+/** The instant of a wall-clock time in `iana` (see the file comment for skipped and repeated times). */
+function wallClockToInstant(naive: number, iana: string): number {
+  const candidates = instantsOf(naive, iana);
+  // A repeated time is read as Exchange (.NET TimeZoneInfo) reads it: as standard time, the pass after the change.
+  if (candidates.length > 0) return candidates[candidates.length - 1];
   // Skipped by a forward transition: read with the offset before it, which lands after the gap (moved forward).
-  return naive - before;
+  return naive - offsetAt(naive - DAY_MS, iana);
 }
 
 /** `2017-04-15T12:00:00(.0000000)` in `zone` → ISO instant with Z. Values with Z or an offset are absolute. */
@@ -97,13 +103,17 @@ export function utcToLocal(instant: string, zone: string | undefined): string {
 }
 
 /**
- * An instant as Graph's `dateTimeTimeZone` in `zone`. A local time that the zone repeats when DST ends names two
- * instants, and Graph reads it as the earlier; an instant in the second pass of the repeated hour is therefore written
- * in UTC ({ dateTime, timeZone: "UTC" }): exact, where the local form would move it an hour earlier.
+ * An instant as Graph's `dateTimeTimeZone` in `zone`. A local time the zone repeats when DST ends names two instants
+ * and a server may read either, so an instant in either pass of a repeated hour is written in UTC
+ * ({ dateTime, timeZone: "UTC" }): exact, where the local form could move it by the DST delta.
  */
 export function graphDateTime(instant: string, zone: string | undefined): { dateTime: string; timeZone: string } {
   const name = zone === undefined || zone.trim() === '' ? 'UTC' : zone;
   const dateTime = utcToLocal(instant, name);
-  if (Date.parse(localToUtc(dateTime, name)) === Date.parse(instant)) return { dateTime, timeZone: name };
+  const iana = ianaZone(name);
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})/.exec(dateTime);
+  if (!m) throw new MailboxError('invalid-request', `Not an instant: ${instant}`, false);
+  const naive = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number(m[7]));
+  if (iana === 'UTC' || instantsOf(naive, iana).length === 1) return { dateTime, timeZone: name };
   return { dateTime: utcToLocal(instant, 'UTC'), timeZone: 'UTC' };
 }
