@@ -39,6 +39,10 @@ const envSchema = z.object({
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   SYNC_TICK_MS: z.coerce.number().int().min(1000).max(3600000).optional(),
   SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).optional(),
+  PUSH_ENABLED: booleanFlag.optional(),
+  PUSH_GRAPH_LIFETIME_MINUTES: z.coerce.number().int().min(45).max(10080).default(4230),
+  PUSH_EWS_MODE: z.enum(['streaming', 'pull']).default('streaming'),
+  PUSH_EWS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(10).default(3),
   ADMIN_OPERATOR_TENANT_IDS: z
     .string()
     .optional()
@@ -81,6 +85,17 @@ export interface RelayConfig {
     tickIntervalMs: number;
     /** Sandbox only: the demo organization's session interval (SYNC_INTERVAL_MINUTES; default 2). */
     sandboxIntervalMinutes: number;
+  };
+  /** Push-triggered sessions (relay/push, README "Push notifications"). */
+  push: {
+    /** PUSH_ENABLED; default on, off in the sandbox. Graph needs PUBLIC_ORIGIN to be an https URL Microsoft can reach. */
+    enabled: boolean;
+    /** Requested Graph subscription lifetime (PUSH_GRAPH_LIFETIME_MINUTES; default 4230, renewed at half). */
+    graphLifetimeMinutes: number;
+    /** PUSH_EWS_MODE: streaming (default) or pull subscriptions. */
+    ewsMode: 'streaming' | 'pull';
+    /** Streaming connections per EWS service account (PUSH_EWS_MAX_CONNECTIONS; default 3, Exchange Online allows 10). */
+    ewsMaxConnectionsPerAccount: number;
   };
   /** Two-way mirroring (relay/sync/mirror): the relay-wide kill switch MIRROR_ENABLED (default on; 0 stops every organization's mirroring). */
   mirror: { enabled: boolean };
@@ -170,6 +185,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       concurrency: e.SYNC_CONCURRENCY,
       tickIntervalMs: e.SYNC_TICK_MS ?? (sandbox ? 5000 : 60000),
       sandboxIntervalMinutes: e.SYNC_INTERVAL_MINUTES ?? 2,
+    },
+    push: {
+      enabled: e.PUSH_ENABLED ?? !sandbox,
+      graphLifetimeMinutes: e.PUSH_GRAPH_LIFETIME_MINUTES,
+      ewsMode: e.PUSH_EWS_MODE,
+      ewsMaxConnectionsPerAccount: e.PUSH_EWS_MAX_CONNECTIONS,
     },
     mirror: { enabled: e.MIRROR_ENABLED },
     metrics: { ...(e.METRICS_TOKEN !== undefined ? { token: e.METRICS_TOKEN } : {}) },

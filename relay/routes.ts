@@ -4,8 +4,9 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import type { RelayClientConfig } from '../shared/api/sidebar';
+import { ACTIVATION_ROUTES } from '../shared/api/activation';
 import { createTokenValidator, requireUser } from './auth';
 import { sidebarRoutes } from './http/sidebar-routes';
 import { syncRouteEntries } from './http/sync-routes';
@@ -20,7 +21,9 @@ import { createICalUidResolver } from './sidebar/meeting-key';
 import { openMailbox } from './mailbox';
 import { createStore } from './store';
 import { timed } from './http/timing';
+import { pushRouter } from './http/push-routes';
 import { chainGuards, createBackpressure } from './http/backpressure';
+import { BODY_LIMITS, bodyAfterAuth, jsonBody } from './http/body';
 import { metricsRouter } from './metrics';
 
 /** Where webpack puts the add-in pages; found from the project root so compiled builds serve them too. */
@@ -51,6 +54,7 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     },
   });
   const userGuard = chainGuards(userOnly, backpressure.guard);
+  const guardOnce: RequestHandler = (req, res, next) => (req.auth ? next() : userGuard(req, res, next));
 
   const resolveICalUid = createICalUidResolver({
     accessFor: (organizationId, userId) => store.mailboxAccess.accessFor(organizationId, userId),
@@ -104,8 +108,14 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     ['/', manifestRouter({ publicOrigin: config.publicOrigin })],
     ['/', pages],
     ['/', admin],
+    // Graph change notifications: called by Microsoft, authenticated by each subscription's clientState.
+    ['/', pushRouter({ db, trigger: services.push, logger: services.logger })],
     ...syncRouteEntries(services, userGuard),
-    ...activationRouteEntries(services, userGuard, sandbox),
+    // Its API behind the guard before its body is read: the guard runs here, then the body parser, then its routes
+    // (whose own guard sees the request authenticated already and passes it on).
+    ...activationRouteEntries(services, guardOnce, sandbox).map(([prefix, router]): [string, Router] =>
+      prefix === ACTIVATION_ROUTES.prefix ? [prefix, bodyAfterAuth(Router().use(userGuard, jsonBody(BODY_LIMITS.small), router))] : [prefix, router],
+    ),
     ['/api', api],
   ];
   if (sandbox) routes.push(['/sandbox/api', sandbox.routes(store)]);
