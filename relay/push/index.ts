@@ -4,9 +4,18 @@
  */
 import type { PushChannel, PushChannelFactory, PushServices, PushTrigger } from './types';
 import { createPushTrigger } from './trigger';
+import { graphPushChannel } from './graph-channel';
+import { ewsPushChannel } from './ews-channel';
 
-/** The channels the relay runs; each push issue part adds its factory here. */
-export const PUSH_CHANNELS: PushChannelFactory[] = [];
+/**
+ * The channels the relay runs: Graph change notifications and EWS streaming / pull subscriptions, configured by
+ * `config.push` (PUSH_ENABLED, PUSH_GRAPH_LIFETIME_MINUTES, PUSH_EWS_MODE, PUSH_EWS_MAX_CONNECTIONS).
+ */
+export const PUSH_CHANNELS: PushChannelFactory[] = [
+  async (services) => (services.config.push.enabled ? graphPushChannel({ lifetimeMinutes: services.config.push.graphLifetimeMinutes })(services) : undefined),
+  async (services) =>
+    services.config.push.enabled ? ewsPushChannel({ mode: services.config.push.ewsMode, maxConnectionsPerAccount: services.config.push.ewsMaxConnectionsPerAccount })(services) : undefined,
+];
 
 export interface PushHandle {
   trigger: PushTrigger;
