@@ -140,10 +140,11 @@ export async function applyPlan(actions: MirrorAction[], options: ApplyOptions):
       case 'link': {
         let m = a.mailbox;
         let c = a.c4c;
-        if (a.patch) {
-          const target = a.patch.target === 'mailbox' ? m : c;
-          const written = await adapter(a.patch.target).update(target.id, a.patch.fields, target.stamp);
-          if (a.patch.target === 'mailbox') m = written;
+        for (const patch of [a.patch, a.counterPatch]) {
+          if (!patch) continue;
+          const target = patch.target === 'mailbox' ? m : c;
+          const written = await adapter(patch.target).update(target.id, patch.fields, target.stamp);
+          if (patch.target === 'mailbox') m = written;
           else c = written;
         }
         return pairLink(m, c, a.state);
@@ -193,8 +194,9 @@ export async function applyPlan(actions: MirrorAction[], options: ApplyOptions):
       }
       if (link && link !== 'removed') await put(link);
     } catch (error) {
-      const failed = group[done] ?? first;
-      result.failed += group.length - done;
+      // A failed link write fails the whole item: its writes happened, but the link does not show it yet.
+      const failed = group[done] ?? group[group.length - 1];
+      result.failed += group.length - done || group.length;
       result.errors.push({ action: failed.type, target: 'target' in failed ? failed.target : undefined, ...idsOf(failed), message: error instanceof Error ? error.message : String(error) });
       for (const a of group) result.log.push({ kind, action: a.type, ...idsOf(a), subject: subjectOfAction(a), reason: `failed: ${error instanceof Error ? error.message : String(error)}` });
       continue;

@@ -175,19 +175,29 @@ export function mergePair(link: MirrorLink, mailbox: SideItem | undefined, c4c: 
 
 const isEmpty = (fields: MappedFields): boolean => Object.keys(fields).length === 0;
 
-/** Pairs two existing items (rows N1, N3, O3, L11): the rule decides fields that differ; observers get no patch. */
+/**
+ * Pairs two existing items (rows N1, N3, O3, L11). With no merge base, the rule decides the 'both' fields that differ
+ * (a read-only mailbox always loses); a one-way field takes its source's value. Observers get no writes.
+ */
 function linkPair(mailbox: SideItem, c4c: SideItem, state: 'linked' | 'observer', rules: MirrorRules): MirrorAction {
   if (state === 'observer') return { type: 'link', mailbox, c4c, state };
   const winner = conflictWinner(rules.conflictRule, mailbox, c4c, rules.readOnlyMailbox);
-  const loser: Side = winner === 'mailbox' ? 'c4c' : 'mailbox';
-  const from = winner === 'mailbox' ? mailbox.fields : c4c.fields;
-  const patch: MappedFields = {};
+  const writes: Record<Side, MappedFields> = { mailbox: {}, c4c: {} };
   for (const f of fieldNames(rules, mailbox.fields, c4c.fields)) {
     const mv = valueOf(mailbox.fields, f);
     const cv = valueOf(c4c.fields, f);
-    if (!sameValue(mv, cv) && flowsInto(effectiveDirection(rules, f), loser)) patch[f] = valueOf(from, f);
+    if (sameValue(mv, cv)) continue;
+    const d = effectiveDirection(rules, f);
+    const from: Side = d === 'to-c4c' ? 'mailbox' : d === 'to-mailbox' ? 'c4c' : winner;
+    writes[from === 'mailbox' ? 'c4c' : 'mailbox'][f] = from === 'mailbox' ? mv : cv;
   }
-  return isEmpty(patch) ? { type: 'link', mailbox, c4c, state } : { type: 'link', mailbox, c4c, state, patch: { target: loser, fields: patch } };
+  const loser: Side = winner === 'mailbox' ? 'c4c' : 'mailbox';
+  const first = isEmpty(writes[loser]) ? winner : loser;
+  const second: Side = first === 'mailbox' ? 'c4c' : 'mailbox';
+  const action: Extract<MirrorAction, { type: 'link' }> = { type: 'link', mailbox, c4c, state };
+  if (!isEmpty(writes[first])) action.patch = { target: first, fields: writes[first] };
+  if (!isEmpty(writes[second])) action.counterPatch = { target: second, fields: writes[second] };
+  return action;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -199,14 +209,21 @@ function planLinked(link: MirrorLink, m: SideState, c: SideState, rules: MirrorR
   if (m.kind === 'gone' || c.kind === 'gone') {
     const mReason = m.kind === 'gone' ? m.reason : undefined;
     const cReason = c.kind === 'gone' ? c.reason : undefined;
+    if (mReason === 'deleted' && cReason === 'out-of-scope') {
+      return [{ type: 'detach', link, deletedOn: 'mailbox', reason: 'deleted in the mailbox while the C4C record left the scope: tombstone, nothing deleted (L10)' }];
+    }
+    if (cReason === 'deleted' && mReason === 'out-of-scope') {
+      return [{ type: 'detach', link, deletedOn: 'c4c', reason: 'deleted in C4C while the mailbox item left the scope: tombstone, nothing deleted (L10)' }];
+    }
     if (mReason === 'out-of-scope' || cReason === 'out-of-scope') {
       return [{ type: 'unlink', link, reason: `left the scope on ${mReason === 'out-of-scope' ? 'the mailbox' : 'C4C'} (L10)` }];
     }
     if (mReason && cReason) return [{ type: 'unlink', link, reason: 'deleted on both sides (L9)' }];
     if (mReason) {
       if (c.kind === 'changed') return [{ type: 'detach', link, deletedOn: 'mailbox', reason: 'deleted in the mailbox, changed in C4C: the change wins (L7)' }];
-      if (rules.readOnlyMailbox) return [{ type: 'unlink', link, reason: 'deleted in a read-only mailbox: nothing flows to C4C (L5)' }];
-      if (!rules.c4cDeletable) return [{ type: 'unlink', link, reason: 'deleted in the mailbox; C4C records of this kind are not deleted (L5)' }];
+      // Not deleted in C4C; the tombstone keeps the record from being copied into the mailbox again.
+      if (rules.readOnlyMailbox) return [{ type: 'detach', link, deletedOn: 'mailbox', reason: 'deleted in a read-only mailbox: nothing flows to C4C (L5)' }];
+      if (!rules.c4cDeletable) return [{ type: 'detach', link, deletedOn: 'mailbox', reason: 'deleted in the mailbox; C4C records of this kind are not deleted (L5)' }];
       return [{ type: 'delete', target: 'c4c', link }];
     }
     if (m.kind === 'changed') return [{ type: 'detach', link, deletedOn: 'c4c', reason: 'deleted in C4C, changed in the mailbox: the change wins (L8)' }];

@@ -152,7 +152,18 @@ export interface FieldConflict {
 export type MirrorAction =
   | { type: 'create'; target: Side; source: SideItem; link?: MirrorLink }
   /** Pair two existing items (lost link table rebuilt from stamps, or the meeting copy of an owner's appointment). */
-  | { type: 'link'; mailbox: SideItem; c4c: SideItem; state: MirrorLink['state']; patch?: { target: Side; fields: MappedFields } }
+  | {
+      type: 'link';
+      mailbox: SideItem;
+      c4c: SideItem;
+      state: MirrorLink['state'];
+      patch?: { target: Side; fields: MappedFields };
+      /**
+       * A second write, to the other side than `patch` (additive): with no merge base, the rule decides 'both' fields,
+       * but a one-way field always takes its source's value, which may have to flow the other way.
+       */
+      counterPatch?: { target: Side; fields: MappedFields };
+    }
   /** Write `fields` (only fields whose direction allows flowing into `target`) onto the target's item. */
   | { type: 'update'; target: Side; link: MirrorLink; fields: MappedFields; mailbox?: SideItem; c4c?: SideItem; conflicts: FieldConflict[] }
   | { type: 'delete'; target: Side; link: MirrorLink }
