@@ -5,9 +5,11 @@
  * Reading: `EntityLastChangedOn ge datetimeoffset'<cursor>'` (the first session: `EndDate ge <window start>`), paged by
  * following `__next`, with `$expand=AppointmentInvolvedParties,AppointmentTextCollection` (notes: the text of type
  * 10002). The cursor is the latest EntityLastChangedOn seen minus a minute of overlap, kept in memory and persisted
- * only by commitCursor. C4C has no tombstones, so the linked appointments the delta did not return are checked by
- * ObjectID in groups (`ObjectID eq … or …`, one request per 50 links); one that is missing is read by ObjectID and
- * only a 404 makes it 'deleted' — an absence from a listing is never a deletion.
+ * only by commitCursor. The delta is filtered on the server to the user's own appointments (OwnerPartyID). C4C has no
+ * tombstones, so the linked appointments the delta did not return are checked by ObjectID and ETag in groups
+ * (`ObjectID eq … or …`, one request per 50 links): a changed ETag (an appointment the user attends, changed by its
+ * owner) is read in full; a missing one is read by ObjectID and only a 404 makes it 'deleted' — an absence from a
+ * listing is never a deletion.
  *
  * An appointment the user only attends, created in C4C (no GroupwareItemID), is not created in the user's mailbox:
  * their copy of a meeting comes from Exchange, and a second copy made by sync would be one more thing whose deletion
@@ -26,7 +28,7 @@
 import type { C4cClient } from '../../../c4c/client';
 import type { Appointment } from '../../../c4c/entities';
 import { C4cNotFoundError } from '../../../c4c/errors';
-import { anyOf, dateTimeOffsetLiteral } from '../../../c4c/query';
+import { and, anyOf, dateTimeOffsetLiteral, eq } from '../../../c4c/query';
 import type { C4cAppointmentRecord, C4cWrite } from '../mapping/types';
 import type { MappedFields, MirrorLink, MirrorLookup, SideAdapter, SideItem, SideView } from '../types';
 import { parseOccurrenceKey, type CalendarShared } from './calendar-mailbox';
@@ -201,7 +203,10 @@ export function createCalendarC4cAdapter(deps: AdapterDeps<'appointment'>, share
       const stored = await ctx.cursors.get(C4C_CALENDAR_CURSOR_KEY);
       // A lost link table (links gone, cursor kept) reads everything again so the stamps can re-link.
       const since = stored?.cursor && links.length > 0 ? stored.cursor : undefined;
-      const filter = since ? `EntityLastChangedOn ge ${dateTimeOffsetLiteral(since)}` : `EndDate ge ${dateTimeOffsetLiteral(new Date(windowStart()))}`;
+      // The delta lists the user's own appointments only (one filter on the server, not the tenant's every change);
+      // the linked ones the user merely attends are caught by the ETag sweep below.
+      const own = employee ? eq('OwnerPartyID', employee.employeeId) : eq('OrganizerEmailURI', ctx.state.address);
+      const filter = and(since ? `EntityLastChangedOn ge ${dateTimeOffsetLiteral(since)}` : `EndDate ge ${dateTimeOffsetLiteral(new Date(windowStart()))}`, own);
       const byC4cId = new Map(links.filter((l) => l.c4cId).map((l) => [l.c4cId as string, l]));
       const changed = new Map<string, SideItem>();
       const gone = new Map<string, 'deleted' | 'out-of-scope'>();
@@ -221,14 +226,16 @@ export function createCalendarC4cAdapter(deps: AdapterDeps<'appointment'>, share
         consider(row);
       }
 
-      // No tombstones in C4C: linked appointments the delta did not return are checked by ObjectID.
+      // No tombstones in C4C: linked appointments the delta did not return are checked by ObjectID and ETag (a changed
+      // ETag — an appointment the user attends, or one handed to another owner — is read in full and judged again).
       const unseen = [...byC4cId.keys()].filter((id) => !changed.has(id) && !gone.has(id));
-      const existing = new Set<string>();
+      const etags = new Map<string, string | undefined>();
       for (const group of chunks(unseen, CHUNK)) {
-        for (const row of await c4c.queryAll(SET, { filter: anyOf('ObjectID', group), select: ['ObjectID'] })) existing.add(row.ObjectID);
+        for (const row of await c4c.queryAll(SET, { filter: anyOf('ObjectID', group), select: ['ObjectID', 'ETag'] })) etags.set(row.ObjectID, row.__metadata?.etag);
       }
       for (const id of unseen) {
-        if (existing.has(id)) continue;
+        const etag = etags.get(id);
+        if (etags.has(id) && (etag === undefined || etag === byC4cId.get(id)?.c4cStamp)) continue;
         const row = await readFull(id);
         if (!row) gone.set(id, 'deleted');
         else consider(row);

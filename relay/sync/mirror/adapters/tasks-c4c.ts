@@ -2,10 +2,11 @@
  * The C4C side of task mirroring (E5): TasksCollection records the user is responsible for
  * (MainEmployeeResponsiblePartyID = the user's employee) or processes (ProcessorPartyID / ProcessorEmailURI).
  *
- * Reading: `EntityLastChangedOn ge datetimeoffset'<cursor>'` (the first session, or after a lost link table: every task
- * the user is responsible for), paged by `__next`, with `$expand=TasksTextCollection` (notes: TypeCode 10002). C4C has
- * no tombstones: linked tasks the delta did not return are checked in groups by ObjectID (with the scope fields), a
- * missing one is read by ObjectID and only a 404 makes it 'deleted'; one handed to someone else is 'out-of-scope'.
+ * Reading: the tasks the user is responsible for with `EntityLastChangedOn ge datetimeoffset'<cursor>'` (the first
+ * session, or after a lost link table: all of them), paged by `__next`, with `$expand=TasksTextCollection` (notes:
+ * TypeCode 10002). C4C has no tombstones: linked tasks the delta did not return are checked in groups by ObjectID
+ * (with the scope fields and ETag): a missing one is read by ObjectID and only a 404 makes it 'deleted'; one handed to
+ * someone else is 'out-of-scope'; a changed one the user only processes is read in full.
  *
  * Tasks have no GroupwareItemID (c4c-odata.md §3.7): the link table is the mapping, and the mailbox task carries the
  * ObjectID as its stamp (see tasks-mailbox.ts). Creates therefore cannot be probed for an earlier, uncertain attempt
@@ -15,7 +16,7 @@
  */
 import type { Tasks } from '../../../c4c/entities';
 import { C4cNotFoundError } from '../../../c4c/errors';
-import { anyOf, dateTimeOffsetLiteral, eq } from '../../../c4c/query';
+import { and, anyOf, dateTimeOffsetLiteral, eq } from '../../../c4c/query';
 import type { C4cTaskRecord, C4cWrite } from '../mapping/types';
 import type { MappedFields, MirrorLink, MirrorLookup, SideAdapter, SideItem, SideView } from '../types';
 import { chunks, ignoreNotFound, NOTE_TYPE } from './calendar-c4c';
@@ -25,7 +26,7 @@ export const C4C_TASKS_CURSOR_KEY = 'mirror:c4c:task';
 const SET = 'TasksCollection';
 const TEXTS = 'TasksTextCollectionCollection';
 const EXPAND = ['TasksTextCollection'] as const;
-const SCOPE_FIELDS = ['ObjectID', 'MainEmployeeResponsiblePartyID', 'ProcessorPartyID', 'ProcessorEmailURI'] as const;
+const SCOPE_FIELDS = ['ObjectID', 'ETag', 'MainEmployeeResponsiblePartyID', 'ProcessorPartyID', 'ProcessorEmailURI'] as const;
 const OVERLAP_MS = 60_000;
 
 interface TextRow {
@@ -108,7 +109,8 @@ export function createTasksC4cAdapter(deps: AdapterDeps<'task'>, hooks: TasksC4c
         } else if (byC4cId.has(row.ObjectID) && !changed.has(row.ObjectID)) gone.set(row.ObjectID, 'out-of-scope');
       };
 
-      const filter = since ? `EntityLastChangedOn ge ${dateTimeOffsetLiteral(since)}` : employee ? eq('MainEmployeeResponsiblePartyID', employee.employeeId) : eq('ProcessorEmailURI', ctx.state.address);
+      const own = employee ? eq('MainEmployeeResponsiblePartyID', employee.employeeId) : eq('ProcessorEmailURI', ctx.state.address);
+      const filter = since ? and(`EntityLastChangedOn ge ${dateTimeOffsetLiteral(since)}`, own) : own;
       for await (const row of c4c.iterate<typeof SET, TaskRow>(SET, { filter, expand: EXPAND })) {
         if (row.EntityLastChangedOn && (!newest || Date.parse(row.EntityLastChangedOn) > Date.parse(newest))) newest = row.EntityLastChangedOn;
         consider(row);
@@ -123,6 +125,11 @@ export function createTasksC4cAdapter(deps: AdapterDeps<'task'>, hooks: TasksC4c
         const row = present.get(id);
         if (row) {
           if (!inScope(row)) gone.set(id, 'out-of-scope');
+          // A task the user processes but is not responsible for is not in the delta: a changed ETag reads it.
+          else if (row.__metadata?.etag && row.__metadata.etag !== byC4cId.get(id)?.c4cStamp) {
+            const full = await readFull(id);
+            if (full) consider(full);
+          }
           continue;
         }
         const full = await readFull(id);
