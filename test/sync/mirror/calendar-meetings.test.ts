@@ -175,3 +175,28 @@ describe.each(modes)('no meeting messages from sync writes (%s)', (mode) => {
     expect(bed.meetingMessages()).toBe(messages);
   });
 });
+
+describe.each(modes)("C4C changes to a meeting the user organizes in Outlook (%s)", (mode) => {
+  test('EWS writes them with SendToNone; Graph refuses the write it would announce; no meeting message either way', async () => {
+    const organizer = await bed.newUser(mode, 'org');
+    const attendee = await bed.newUser(mode, 'att');
+    const meeting = user().createEvent(organizer.address, eventInput('Design review', hoursFromNow(28), 1, { attendees: [{ address: attendee.address, type: 'required', response: 'none' }] }));
+    await bed.session(organizer, 'appointment');
+    const [row] = appointmentByKey(meeting.iCalUid);
+    const messages = bed.meetingMessages();
+
+    await bed.c4cClient().update('AppointmentCollection', String(row.ObjectID), { Subject: 'Design review (C4C)' });
+    const updated = await bed.session(organizer, 'appointment');
+    if (mode === 'ews-impersonation') {
+      expect(updated.result?.errors).toEqual([]);
+      expect(store().item(organizer.address, meeting.id)).toMatchObject({ subject: 'Design review (C4C)' });
+    } else {
+      expect(updated.result?.errors).toEqual([expect.objectContaining({ action: 'update', target: 'mailbox', message: expect.stringContaining('would notify') })]);
+      expect(store().item(organizer.address, meeting.id)).toMatchObject({ subject: 'Design review' });
+      expect(bed.tb.c4c.control.get('AppointmentCollection', String(row.ObjectID))).toMatchObject({ Subject: 'Design review (C4C)' });
+    }
+    // The attendee's copy was not touched by sync either way.
+    expect(copyIn(attendee, meeting.iCalUid).subject).toBe('Design review');
+    expect(bed.meetingMessages()).toBe(messages);
+  });
+});
