@@ -53,6 +53,9 @@ describe('admin API authorization matrix', () => {
     const run = await request(env.url).post(`/api/admin/organizations/${ids.orgId}/access-checks`).set('Authorization', `Bearer ${anna}`).send({});
     expect(run.status).toBe(202);
     ids.runId = run.body.run.id;
+    const preset = await request(env.url).post(`/api/admin/organizations/${ids.orgId}/presets`).set('Authorization', `Bearer ${anna}`).send({ name: 'Matrix', settings: { syncTasks: true } });
+    expect(preset.status).toBe(201);
+    ids.presetId = preset.body.id;
   });
 
   afterAll(async () => {
