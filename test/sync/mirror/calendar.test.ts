@@ -109,6 +109,27 @@ describe.each(modes)('calendar mirroring (%s)', (mode) => {
     expect(appointmentByKey(event.iCalUid)).toHaveLength(0);
   });
 
+  test('a lost link table is rebuilt from the stamps (ObjectID on the event, GroupwareItemID in C4C): no duplicates', async () => {
+    const u = await bed.newUser(mode);
+    const event = user().createEvent(u.address, eventInput('From Outlook', hoursFromNow(20)));
+    const start = hoursFromNow(22);
+    bed.tb.c4c.control.seed('AppointmentCollection', [{ Subject: 'From C4C', StartDate: start.toISOString(), EndDate: new Date(start.getTime() + 3600_000).toISOString(), OwnerPartyID: u.employee.employeeId }]);
+    await bed.session(u, 'appointment');
+    const mine = () => appointments().filter((a) => a.OwnerPartyID === u.employee.employeeId);
+    expect(mine()).toHaveLength(2);
+    expect(calendarEvents(u)).toHaveLength(2);
+    const { createMirrorLinkRepository } = await import('../../../relay/store/mirror-links');
+    const repo = createMirrorLinkRepository(bed.tb.db);
+    for (const link of await bed.links(u, 'appointment')) await repo.remove(bed.tb.world.organizationId, u.userId, 'appointment', { mailboxId: link.mailboxId, c4cId: link.c4cId });
+    const rebuilt = await bed.session(u, 'appointment');
+    expect(rebuilt.result?.errors).toEqual([]);
+    expect(rebuilt.result?.counts.create).toBe(0);
+    expect((await bed.links(u, 'appointment')).map((l) => l.synced.subject).sort()).toEqual(['From C4C', 'From Outlook']);
+    expect(mine()).toHaveLength(2);
+    expect(calendarEvents(u)).toHaveLength(2);
+    expect(appointmentByKey(event.iCalUid)).toHaveLength(1);
+  });
+
   test('an event losing the category or leaving the window is unlinked, never deleted', async () => {
     const u = await bed.newUser(mode);
     const a = user().createEvent(u.address, eventInput('Loses category', hoursFromNow(24)));
