@@ -177,6 +177,8 @@ describe('time-zone codes', () => {
     ['Eastern Standard Time', 'EST'],
     ['US Mountain Standard Time', 'MSTNO'],
     ['AUS Eastern Standard Time', 'AUSNSW'],
+    ['Cen. Australia Standard Time', 'AUSSA'],
+    ['W. Australia Standard Time', 'AUSWA'],
     ['Nepal Standard Time', 'UTC'],
     ['Mars Standard Time', 'UTC'],
     ['', 'UTC'],
@@ -189,7 +191,7 @@ describe('time-zone codes', () => {
     expect(ianaForSapCode('ausact')).toBe('Australia/Canberra');
     expect(ianaForSapCode('ZZZ')).toBe('UTC');
     const m = kindMapping('appointment', NO_OVERRIDES);
-    for (const code of ['UTC', 'GMTUK', 'CET', 'EET', 'EST', 'CST', 'MST', 'MSTNO', 'PST', 'BRZLEA', 'INDIA', 'JAPAN', 'UTC+8', 'AUSNSW', 'AUSACT', 'AUSVIC']) {
+    for (const code of ['UTC', 'GMTUK', 'CET', 'EET', 'EST', 'CST', 'MST', 'MSTNO', 'PST', 'BRZLEA', 'INDIA', 'JAPAN', 'UTC+8', 'AUSNSW', 'AUSACT', 'AUSVIC', 'AUSQLD', 'AUSSA', 'AUSNT', 'AUSWA', 'AUSTAS']) {
       const input = m.toMailbox({ timeZone: code });
       expect(m.fromMailbox({ ...EVENT, timeZone: input.timeZone! }).timeZone).toBe(code);
       expect(m.fromC4c(appointmentRecord({ body: { StartDatetimeZoneCode: code.toLowerCase() } })).timeZone).toBe(code);

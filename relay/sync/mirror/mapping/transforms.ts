@@ -75,8 +75,9 @@ export const mailboxText = (value: FieldValue): string => str(value) ?? '';
  *
  * The code list is coarser than IANA (one code per set of rules), so the mapped value of the field is the SAP code:
  * both sides produce the same code for the same rules and a round trip is stable. Sources: UTC, CST, AUSACT are seen
- * in tenant responses (c4c-odata.md §4 [C-data]); the others are SAP's standard TTZZ codes [U] as the relay already
- * writes them (relay/c4c/activities/appointment.ts). The first IANA zone of each row is the one written to the mailbox.
+ * in tenant responses (c4c-odata.md §4 [C-data]); the others are SAP's standard TTZZ codes [U]: those the relay already
+ * writes (relay/c4c/activities/appointment.ts) and the Australian states of the same family as AUSACT. The first
+ * IANA zone of each row is the one written to the mailbox.
  * A zone without a code maps to UTC: the instants stay exact, only C4C's display zone is UTC (documented exception).
  */
 export const SAP_TIME_ZONE_CODES: Readonly<Record<string, readonly string[]>> = {
@@ -97,10 +98,15 @@ export const SAP_TIME_ZONE_CODES: Readonly<Record<string, readonly string[]>> = 
   BRZLEA: ['America/Sao_Paulo'],
   INDIA: ['Asia/Kolkata', 'Asia/Calcutta'],
   JAPAN: ['Asia/Tokyo'],
-  'UTC+8': ['Asia/Shanghai', 'Asia/Singapore', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Kuala_Lumpur', 'Asia/Manila', 'Australia/Perth'],
+  'UTC+8': ['Asia/Shanghai', 'Asia/Singapore', 'Asia/Hong_Kong', 'Asia/Taipei', 'Asia/Kuala_Lumpur', 'Asia/Manila'],
   AUSNSW: ['Australia/Sydney'],
   AUSACT: ['Australia/Canberra', 'Australia/ACT'],
   AUSVIC: ['Australia/Melbourne'],
+  AUSQLD: ['Australia/Brisbane', 'Australia/Lindeman'],
+  AUSSA: ['Australia/Adelaide', 'Australia/Broken_Hill'],
+  AUSNT: ['Australia/Darwin'],
+  AUSWA: ['Australia/Perth'],
+  AUSTAS: ['Australia/Hobart', 'Australia/Currie'],
 };
 
 const CODE_BY_IANA = new Map<string, string>();
