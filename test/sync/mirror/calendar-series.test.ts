@@ -73,3 +73,22 @@ describe.each(modes)('recurring series (%s)', (mode) => {
     expect(bed.meetingMessages()).toBe(messages);
   });
 });
+
+describe('a series without end (ews-impersonation: the expansion horizon is the adapter\'s own)', () => {
+  test('occurrences up to a year ahead become appointments; a day later the next one entering the horizon is created', async () => {
+    const u = await bed.newUser('ews-impersonation');
+    const start = hoursFromNow(24);
+    const series = user().createEvent(u.address, eventInput('Weekly forever', start, 1, { recurrence: { pattern: 'weekly', interval: 1, daysOfWeek: [DAYS[start.getUTCDay()]], startDate: start.toISOString().slice(0, 10) } }));
+    const first = await bed.session(u, 'appointment');
+    expect(first.result?.errors).toEqual([]);
+    const count = seriesRows(series.iCalUid).length;
+    const horizon = Date.now() + 365 * 86_400_000;
+    expect(count).toBe(Math.floor((horizon - start.getTime()) / (7 * 86_400_000)) + 1);
+    const later = new Date(Date.now() + 8 * 86_400_000);
+    const next = await bed.session(u, 'appointment', { now: later });
+    expect(next.result?.errors).toEqual([]);
+    expect(next.result?.counts.create).toBe(Math.floor((horizon + 8 * 86_400_000 - start.getTime()) / (7 * 86_400_000)) + 1 - count);
+    expect(next.result?.counts.create).toBeGreaterThanOrEqual(1);
+    expect(next.result?.counts.delete).toBe(0);
+  }, 60_000);
+});
