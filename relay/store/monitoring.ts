@@ -444,7 +444,7 @@ export function createMonitoringRepository(db: Queryable): MonitoringRepository 
         errors: RunError[] | null;
       }>(
         `SELECT id::text AS id, trigger, started_at, ended_at, outcome, failure_class, counts, errors FROM sync_runs
-         WHERE organization_id = $1 AND user_id = $2${keyset} ORDER BY id DESC LIMIT $${params.length}`,
+         WHERE organization_id = $1 AND user_id = $2${keyset} ORDER BY sync_runs.id DESC LIMIT $${params.length}`,
         params,
       );
       const page = rows.slice(0, options.limit);

@@ -240,6 +240,18 @@ describeEachBackend('monitoring API', (backend) => {
     expect(page2.nextCursor).toBeNull();
   });
 
+  it('run history order is numeric (run 10 after run 9), and pages continue it', async () => {
+    const gil = (await store.users.create(orgId, { displayName: 'Gil Many Runs', email: 'gil@contoso.example' })).id;
+    await mailboxes.enableMany(orgId, [{ userId: gil, offsetSeconds: 0 }], { actor: 'test', dueAt: T0 });
+    for (let i = 0; i < 12; i += 1) await session(gil, new Date(T0.getTime() + 5 * HOUR + i * 60_000), 100 + i, 'succeeded', { saved: i });
+    const base = `/api/admin/organizations/${orgId}/monitoring/users/${gil}/runs`;
+    const all = UserRunsResponseSchema.parse((await request(admin.app).get(base).query({ limit: 50 }).expect(200)).body);
+    expect(all.runs.map((r) => r.counts.saved ?? 0)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    const first = UserRunsResponseSchema.parse((await request(admin.app).get(base).query({ limit: 5 }).expect(200)).body);
+    const second = UserRunsResponseSchema.parse((await request(admin.app).get(base).query({ limit: 5, cursor: first.nextCursor }).expect(200)).body);
+    expect([...first.runs, ...second.runs].map((r) => r.id)).toEqual(all.runs.slice(0, 10).map((r) => r.id));
+  });
+
   it('stays fast with 10,000 users: a filtered page and the counts', async () => {
     const big = await store.organizations.create({ name: 'Big Org', slug: `big-mon-${backend.kind}`, entraTenantId: null });
     await backend.db().query(

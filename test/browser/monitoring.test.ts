@@ -159,11 +159,12 @@ it('users by state: filter chips with counts, search, and the run history behind
 
 it('sessions over time: the chart drawn from the run history, its summary and its table', async () => {
   const { page, errors } = await openConsole(`/admin/organizations/${orgId}/monitoring?tab=sessions`);
+  await page.setViewportSize({ width: 1400, height: 1150 });
   await page.getByTestId('sessions-range').click();
-  await page.getByRole('option', { name: /Last hour/ }).click();
+  await page.getByRole('option', { name: /Last 15 minutes/ }).click();
   const { rows } = await env.relay.services.db.query<{ n: string | number; failed: string | number; saved: string | number }>(
     `SELECT count(*) AS n, count(*) FILTER (WHERE outcome = 'failed') AS failed, coalesce(sum((counts->>'saved')::int), 0) AS saved
-     FROM sync_runs WHERE organization_id = $1 AND started_at > now() - interval '1 hour'`,
+     FROM sync_runs WHERE organization_id = $1 AND started_at > now() - interval '15 minutes'`,
     [orgId],
   );
   const sessions = Number(rows[0].n);

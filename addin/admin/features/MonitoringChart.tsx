@@ -4,9 +4,10 @@
  * (Fluent v9's own charts: theme tokens, light and dark, keyboard focus on data points). Every chart has a text
  * summary, and "Show as table" replaces the charts with a table of the same figures per bucket.
  */
-import { useState, type ReactNode } from 'react';
+import { useContext, useState, type ReactNode } from 'react';
 import { Dropdown, Field, Option, Switch, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, makeStyles, tokens } from '@fluentui/react-components';
-import { DataVizPalette, LineChart, VerticalStackedBarChart, type LineChartPoints, type VerticalStackedChartProps } from '@fluentui/react-charts';
+import { DataVizPalette, getColorFromToken, LineChart, VerticalStackedBarChart, type LineChartPoints, type VerticalStackedChartProps } from '@fluentui/react-charts';
+import { ThemeContext_unstable as ThemeContext } from '@fluentui/react-shared-contexts';
 import type { Organization, SessionStatsResponse } from '../../../shared/api/admin';
 import { useAdmin } from '../AdminApp';
 import { ErrorBanner, Loading, useCommonStyles, useLoad } from '../common';
@@ -14,6 +15,7 @@ import { bucketLabel, duration, monitoringStrings as s } from './MonitoringShare
 
 type RangeName = keyof typeof s.ranges;
 const RANGES: Record<RangeName, { hours: number; bucketMinutes: number }> = {
+  quarter: { hours: 0.25, bucketMinutes: 1 },
   hour: { hours: 1, bucketMinutes: 5 },
   day: { hours: 24, bucketMinutes: 60 },
   week: { hours: 24 * 7, bucketMinutes: 360 },
@@ -21,7 +23,7 @@ const RANGES: Record<RangeName, { hours: number; bucketMinutes: number }> = {
 };
 
 const useStyles = makeStyles({
-  charts: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: tokens.spacingHorizontalL },
+  charts: { display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(420px, 1fr))', gap: tokens.spacingHorizontalL, alignItems: 'start' },
   chartCard: {
     padding: tokens.spacingHorizontalM,
     borderRadius: tokens.borderRadiusLarge,
@@ -30,6 +32,8 @@ const useStyles = makeStyles({
     minWidth: 0,
   },
   chartTitle: { margin: `0 0 ${tokens.spacingVerticalS} 0`, fontSize: tokens.fontSizeBase300, fontWeight: tokens.fontWeightSemibold },
+  // The charts size themselves to their container: a fixed height keeps them from growing with the grid row.
+  plot: { height: '300px', overflow: 'hidden' },
   summary: { color: tokens.colorNeutralForeground2 },
 });
 
@@ -94,45 +98,63 @@ function summaryOf(stats: SessionStatsResponse): string {
   });
 }
 
+/** True under a dark Fluent theme (its neutral background is dark): the chart palette has a shade for each. */
+function useDarkTheme(): boolean {
+  const theme = useContext(ThemeContext);
+  const background = theme?.colorNeutralBackground1 ?? '#ffffff';
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(background);
+  if (!hex) return false;
+  const [r, g, b] = hex.slice(1).map((h) => parseInt(h, 16));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128;
+}
+
 function Charts({ stats }: { stats: SessionStatsResponse }): ReactNode {
   const own = useStyles();
+  const dark = useDarkTheme();
+  const color = (token: string): string => getColorFromToken(token, dark);
   const label = (iso: string): string => bucketLabel(iso, stats.bucketMinutes);
   const sessions: VerticalStackedChartProps[] = stats.buckets.map((b) => ({
     xAxisPoint: label(b.start),
     chartData: [
-      { legend: s.legend.succeeded, data: b.succeeded, color: DataVizPalette.success },
-      { legend: s.legend.failed, data: b.failed, color: DataVizPalette.error },
-      { legend: s.legend.abandoned, data: b.abandoned, color: DataVizPalette.warning },
+      { legend: s.legend.succeeded, data: b.succeeded, color: color(DataVizPalette.success) },
+      { legend: s.legend.failed, data: b.failed, color: color(DataVizPalette.error) },
+      { legend: s.legend.abandoned, data: b.abandoned, color: color(DataVizPalette.warning) },
     ],
   }));
   const at = (iso: string): Date => new Date(iso);
   const items: LineChartPoints[] = [
-    { legend: s.legend.saved, color: DataVizPalette.color1, data: stats.buckets.map((b) => ({ x: at(b.start), y: b.itemsSaved })) },
-    { legend: s.legend.mirrored, color: DataVizPalette.color2, data: stats.buckets.map((b) => ({ x: at(b.start), y: b.mirrorCreated + b.mirrorUpdated + b.mirrorDeleted })) },
-    { legend: s.legend.itemsFailed, color: DataVizPalette.error, data: stats.buckets.map((b) => ({ x: at(b.start), y: b.itemsFailed })) },
+    { legend: s.legend.saved, color: color(DataVizPalette.color1), data: stats.buckets.map((b) => ({ x: at(b.start), y: b.itemsSaved })) },
+    { legend: s.legend.mirrored, color: color(DataVizPalette.color2), data: stats.buckets.map((b) => ({ x: at(b.start), y: b.mirrorCreated + b.mirrorUpdated + b.mirrorDeleted })) },
+    { legend: s.legend.itemsFailed, color: color(DataVizPalette.error), data: stats.buckets.map((b) => ({ x: at(b.start), y: b.itemsFailed })) },
   ];
   const ended = stats.buckets.filter((b) => b.avgDurationMs !== null);
   const durations: LineChartPoints[] = [
-    { legend: s.legend.avg, color: DataVizPalette.color3, data: ended.map((b) => ({ x: at(b.start), y: (b.avgDurationMs ?? 0) / 1000 })) },
-    { legend: s.legend.p95, color: DataVizPalette.color5, data: ended.map((b) => ({ x: at(b.start), y: (b.p95DurationMs ?? 0) / 1000 })) },
+    { legend: s.legend.avg, color: color(DataVizPalette.color3), data: ended.map((b) => ({ x: at(b.start), y: (b.avgDurationMs ?? 0) / 1000 })) },
+    { legend: s.legend.p95, color: color(DataVizPalette.color5), data: ended.map((b) => ({ x: at(b.start), y: (b.p95DurationMs ?? 0) / 1000 })) },
   ];
   const formatter = (date: Date): string => label(date.toISOString());
   return (
     <div className={own.charts}>
       <figure className={own.chartCard} style={{ margin: 0 }} data-testid="chart-sessions">
         <figcaption className={own.chartTitle}>{s.chartSessions}</figcaption>
-        <VerticalStackedBarChart data={sessions} height={260} chartTitle={s.chartSessions} barWidth="auto" maxBarWidth={28} hideTickOverlap enableReflow />
+        <div className={own.plot}>
+          <VerticalStackedBarChart data={sessions} height={300} chartTitle={s.chartSessions} barWidth="auto" maxBarWidth={28} hideTickOverlap />
+        </div>
       </figure>
       <figure className={own.chartCard} style={{ margin: 0 }} data-testid="chart-items">
         <figcaption className={own.chartTitle}>{s.chartItems}</figcaption>
-        <LineChart data={{ chartTitle: s.chartItems, lineChartData: items }} height={260} customDateTimeFormatter={formatter} hideTickOverlap enableReflow />
+        <div className={own.plot}>
+          <LineChart data={{ chartTitle: s.chartItems, lineChartData: items }} height={300} customDateTimeFormatter={formatter} hideTickOverlap />
+        </div>
       </figure>
       <figure className={own.chartCard} style={{ margin: 0 }} data-testid="chart-duration">
         <figcaption className={own.chartTitle}>{s.chartDuration}</figcaption>
         {ended.length === 0 ? (
           <Text>—</Text>
         ) : (
-          <LineChart data={{ chartTitle: s.chartDuration, lineChartData: durations }} height={260} customDateTimeFormatter={formatter} hideTickOverlap enableReflow />
+          <div className={own.plot}>
+            <LineChart data={{ chartTitle: s.chartDuration, lineChartData: durations }} height={300} customDateTimeFormatter={formatter} hideTickOverlap />
+          </div>
         )}
       </figure>
     </div>

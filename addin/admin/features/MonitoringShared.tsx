@@ -75,7 +75,7 @@ export const monitoringStrings = {
   triggers: { schedule: 'Schedule', manual: 'Sync now (user)', admin: 'Admin', resume: 'Resume', push: 'Notification' } satisfies Record<RunTrigger, string>,
   outcomes: { running: 'Running', succeeded: 'Succeeded', failed: 'Failed', abandoned: 'Abandoned' } satisfies Record<RunOutcome, string>,
   range: 'Time range',
-  ranges: { hour: 'Last hour (5-minute buckets)', day: 'Last 24 hours (hourly)', week: 'Last 7 days (6-hourly)', month: 'Last 30 days (daily)' },
+  ranges: { quarter: 'Last 15 minutes (1-minute buckets)', hour: 'Last hour (5-minute buckets)', day: 'Last 24 hours (hourly)', week: 'Last 7 days (6-hourly)', month: 'Last 30 days (daily)' },
   chartSessions: 'Sessions by outcome',
   chartItems: 'Items saved and mirrored',
   chartDuration: 'Session duration (seconds)',
