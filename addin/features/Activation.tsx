@@ -5,7 +5,7 @@
  * "Synchronization was enabled". When the mail server kept rejecting the sessions, a prompt says why and leads back
  * into the same flow, which resumes the mailbox. Everything else of the tab (the sync status) shows below.
  */
-import { useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import {
   Button,
   Field,
@@ -33,11 +33,14 @@ const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, flexWrap: 'wrap', alignItems: 'center' },
   wrap: { overflowWrap: 'anywhere' },
+  // The bars sit right under the tabs, where the sections below have their own padding.
+  banner: { marginBlockStart: tokens.spacingVerticalM },
   reason: { display: 'block', marginTop: tokens.spacingVerticalXXS, overflowWrap: 'anywhere', fontStyle: 'italic' },
 });
 
 /** Wraps the Sync status tab: the activation flow or the re-authorize prompt when needed, then `children`. */
 export function ActivationGate({ client, children }: { client: RelayClient; children: ReactNode }): ReactNode {
+  const styles = useStyles();
   const [state, retry, update] = useLoad((signal) => client.activationStatus(signal), 'activation');
   const [flowOpen, setFlowOpen] = useState(false);
   const [result, setResult] = useState<ActivationResult | null>(null);
@@ -63,7 +66,7 @@ export function ActivationGate({ client, children }: { client: RelayClient; chil
   if (result !== null) {
     return (
       <>
-        <MessageBar intent="success" layout="multiline" data-testid="activation-enabled" data-outcome={result.outcome}>
+        <MessageBar className={styles.banner} intent="success" layout="multiline" data-testid="activation-enabled" data-outcome={result.outcome}>
           <MessageBarBody>
             <MessageBarTitle>{s.enabledTitle}</MessageBarTitle>
             {result.outcome === 'resumed' ? s.resumedText : s.enabledText}
@@ -88,7 +91,7 @@ export function ActivationGate({ client, children }: { client: RelayClient; chil
 function ReauthorizePrompt({ reauthorize, onAuthorize }: { reauthorize: NonNullable<ActivationStatus['reauthorize']>; onAuthorize(): void }): ReactNode {
   const styles = useStyles();
   return (
-    <MessageBar intent="error" layout="multiline" data-testid="activation-reauthorize" data-consecutive={reauthorize.consecutive}>
+    <MessageBar className={styles.banner} intent="error" layout="multiline" data-testid="activation-reauthorize" data-consecutive={reauthorize.consecutive}>
       <MessageBarBody>
         <MessageBarTitle>{s.reauthorizeTitle}</MessageBarTitle>
         {s.reauthorizeText(reauthorize.consecutive, reauthorize.suspended)}
@@ -205,7 +208,21 @@ function Office365Step({ client, onDone, onBack }: { client: RelayClient; onDone
         <Button appearance="primary" icon={<PersonKeyRegular />} onClick={() => void signIn()} disabledFocusable={phase !== 'idle'} data-testid="activation-signin">
           {s.signIn}
         </Button>
-        <Button onClick={onBack} disabledFocusable={phase !== 'idle'}>{s.back}</Button>
+        {phase === 'dialog' ? (
+          <Button
+            onClick={() => {
+              // The window may have been closed by hand (a popup cannot always tell): give up waiting for it.
+              session.current?.close();
+              session.current = null;
+              setPhase('idle');
+            }}
+            data-testid="activation-cancel"
+          >
+            {s.cancel}
+          </Button>
+        ) : (
+          <Button onClick={onBack} disabledFocusable={phase !== 'idle'}>{s.back}</Button>
+        )}
         {phase !== 'idle' && <Spinner size="tiny" label={phase === 'dialog' ? s.waitingForDialog : s.finishing} data-testid="activation-busy" />}
       </div>
       {error !== null && <ErrorBar title={s.signInFailed} error={error} testId="activation-failed" />}
@@ -226,6 +243,11 @@ function ExchangeStep({ client, address, onDone, onBack }: { client: RelayClient
   const [busy, setBusy] = useState(false);
   const announce = useAnnounce();
   const ewsRef = useRef<HTMLInputElement>(null);
+  const showsExtended = extended !== null;
+  // The extended form appeared: the keyboard continues at its new field.
+  useEffect(() => {
+    if (showsExtended) ewsRef.current?.focus();
+  }, [showsExtended]);
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -245,7 +267,6 @@ function ExchangeStep({ client, address, onDone, onBack }: { client: RelayClient
       if (problem instanceof ApiError && problem.code === 'autodiscover-failed') {
         setExtended(problem.message);
         announce(s.extendedTitle);
-        setTimeout(() => ewsRef.current?.focus(), 0);
       } else {
         if (problem instanceof ApiError && problem.fields) setFieldErrors(problem.fields);
         setError(problem);

@@ -24,7 +24,7 @@ export const DIALOG_ERRORS = {
 export interface DialogHandlers {
   /** The page's one message (a JSON string), from the allowed origin. */
   onMessage(message: string): void;
-  /** The user closed the dialog before a message arrived. */
+  /** The user closed the dialog before a message arrived (Office's dialog only; see openPopup). */
   onClosed(): void;
   /** The dialog failed to open or to load its page. */
   onError(error: DialogError): void;
@@ -101,7 +101,6 @@ function openPopup(url: string, options: OpenDialogOptions): DialogSession {
     done = true;
     channel?.close();
     window.removeEventListener('message', onWindowMessage);
-    clearInterval(watch);
   };
   const deliver = (text: unknown): void => {
     if (done || typeof text !== 'string') return;
@@ -114,20 +113,8 @@ function openPopup(url: string, options: OpenDialogOptions): DialogSession {
   };
   if (channel) channel.onmessage = (event: MessageEvent) => deliver((event.data as Record<string, unknown> | null)?.[DIALOG_POST_MESSAGE_KEY]);
   window.addEventListener('message', onWindowMessage);
-  // A window that went to another origin can look closed to its opener; a grace period lets its message arrive.
-  let closedSince: number | null = null;
-  const watch = setInterval(() => {
-    if (done) return;
-    if (!popup.closed) {
-      closedSince = null;
-      return;
-    }
-    closedSince ??= Date.now();
-    if (Date.now() - closedSince > 1500) {
-      finish();
-      options.onClosed();
-    }
-  }, 250);
+  // Not watched for `closed`: a window that went to the sign-in on another origin looks closed to an opener with a
+  // strict opener policy (the relay's COOP) while it is still open; the pane offers Cancel instead.
   return {
     close: () => {
       finish();

@@ -87,7 +87,7 @@ function compareVersions(a: string, b: string): number {
  * start URL, which must be HTTPS or this page's origin; one dialog at a time (12007); a blocked popup is 12009. The
  * dialog page's `messageParent` arrives as DialogMessageReceived `{ message, origin }`: the page has no Office.js in
  * the sandbox, so it posts the message on a BroadcastChannel of this origin (or to its opener), which this host
- * relays. The user closing the window is DialogEventReceived `{ error: 12006 }`; `close()` closes it.
+ * relays. `close()` closes the window (see below why closing it by hand is not reported as 12006 here).
  */
 const DIALOG_CHANNEL = 'c4c-activation-dialog';
 const DIALOG_POST_MESSAGE_KEY = 'c4cActivationDialog';
@@ -140,21 +140,10 @@ function createFakeDialogApi(): (startAddress: string, ...rest: unknown[]) => vo
       open = null;
       channel.close();
       window.removeEventListener('message', onWindowMessage);
-      clearInterval(watch);
     };
-    // Only a window the user closed counts; one that navigated through another origin may look closed for a moment.
-    let closedSince: number | null = null;
-    const watch = setInterval(() => {
-      if (!popup.closed) {
-        closedSince = null;
-        return;
-      }
-      closedSince ??= Date.now();
-      if (Date.now() - closedSince > 1500) {
-        stop();
-        emit(FAKE_ENUMS.EventType.DialogEventReceived, { error: 12006, type: FAKE_ENUMS.EventType.DialogEventReceived });
-      }
-    }, 250);
+    // No 12006 from watching `popup.closed`: under the relay's strict opener policy (COOP same-origin) a window that
+    // went to the sign-in on another origin looks closed to its opener while it is open, so closing cannot be told
+    // apart; the task pane offers Cancel instead. Outlook's own dialog reports 12006.
     const dialog = {
       addEventHandler: (type: string, handler: Handler, callback?: Callback<undefined>) => {
         if (!handlers.has(type)) handlers.set(type, new Set());
