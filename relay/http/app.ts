@@ -11,9 +11,9 @@ export interface AppOptions {
   /** Mounted in order; each entry is [path prefix, router]. */
   routers: Array<[string, Router]>;
   /**
-   * Largest JSON body the catch-all parser reads for routers that have no guard of their own (default 100 kB).
-   * Authenticated routers are marked with `bodyAfterAuth` (relay/http/body.ts) and parse their bodies per route
-   * after their guard, with per-route limits; they are mounted before this parser and never see it.
+   * Largest JSON body the catch-all parser reads for routers mounted on a path of their own that are not marked
+   * `bodyAfterAuth` (default 100 kB). Marked routers (relay/http/body.ts) parse their bodies per route after their
+   * guard, with per-route limits, and never see this parser.
    */
   jsonLimit?: string | number;
   /** Extra origins the task pane / sandbox pages load scripts or connect to (CSP). */
@@ -56,13 +56,15 @@ export function createApp(options: AppOptions): Express {
     });
     next();
   });
-  // Routers that authenticate first and read bodies behind their guard come first, so no request reaches the
-  // catch-all parser before the guard of the router it is meant for has answered it.
-  const guarded = options.routers.filter(([, router]) => readsBodyAfterAuth(router));
-  const unguarded = options.routers.filter(([, router]) => !readsBodyAfterAuth(router));
-  for (const [prefix, router] of guarded) app.use(prefix, router);
-  app.use(options.jsonLimit === undefined ? jsonBody(BODY_LIMITS.unguarded) : express.json({ limit: options.jsonLimit }));
-  for (const [prefix, router] of unguarded) app.use(prefix, router);
+  // No parser in front of everything: a request's body is read only by the router it is meant for. Routers marked
+  // `bodyAfterAuth` parse behind their guard; any other router mounted on a path of its own gets the small catch-all
+  // parser in front of it (the sandbox helpers); routers on '/' (manifest, pages, metrics, health) take no JSON or
+  // parse their own.
+  const catchAll = options.jsonLimit === undefined ? jsonBody(BODY_LIMITS.unguarded) : express.json({ limit: options.jsonLimit });
+  for (const [prefix, router] of options.routers) {
+    if (readsBodyAfterAuth(router) || prefix === '/') app.use(prefix, router);
+    else app.use(prefix, catchAll, router);
+  }
   app.use(notFoundHandler);
   app.use(errorHandler(options.logger));
   return app;
