@@ -88,7 +88,8 @@ const fields: F[] = [
     defaultDirection: 'both',
     configurable: true,
     transform: TRANSFORMS.taskStatus,
-    exception: 'C4C has four statuses, the mailbox five: "waiting on others" is written to C4C as In Process and reads back as in progress.',
+    exception:
+      'C4C has four statuses, the mailbox five: "waiting on others" is written to C4C as In Process and reads back as in progress; "deferred" and C4C\'s Canceled (4) stand for each other, the closest closed-but-not-done state on each side.',
     fromMailbox: (t) => (t.status === 'waitingOnOthers' ? 'inProgress' : t.status),
     toMailbox: (v, out) => {
       out.status = isStatus(v) ? v : 'notStarted';
