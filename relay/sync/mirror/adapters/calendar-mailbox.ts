@@ -30,6 +30,12 @@
  *   themselves (never masters); a removed instance is verified by the mailbox client before it is reported deleted.
  * - The expansion horizon slides: a series is expanded again once a day, so occurrences that enter the horizon are
  *   created. C4C-side edits of an occurrence's appointment flow back to that occurrence (it becomes an exception).
+ *
+ * Known limits: on Graph, an event the user deletes with Delete (moved to Deleted Items) still reads by id, so the
+ * Graph client reports it changed rather than removed and the appointment stays (the safe direction; Shift+Delete is
+ * seen as a deletion). The Mailbox interface cannot search by iCalendar UID or stamp, so lookups for the C4C side's
+ * unlinked records are answered from the items read this session. On Graph, writes to a meeting the user organizes
+ * with real attendees are refused by the client (Graph would notify them), so C4C edits of such meetings stay in C4C.
  */
 import { SYNC_CATEGORIES } from '../../../../shared/api/sync';
 import { CursorRejectedError, type CalendarEvent, type ChangePage, type EventInput, type ItemKind, type Mailbox, type MailFolder } from '../../../mailbox/types';
