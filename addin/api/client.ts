@@ -3,6 +3,7 @@
  * shared zod contract, bearer token from the auth module, and one error type (`ApiError`) carrying the relay's
  * { code, message, fields } so screens can show a server error at the field it is about.
  */
+import { AutoResolvedListResponseSchema, type AutoResolvedRecord } from '../../shared/api/presets';
 import type { z } from 'zod';
 import {
   EmailAddressSchema,
@@ -167,6 +168,10 @@ export class RelayClient {
   }
 
   // My sync settings (S6) and My sync status (S7): always the signed-in user's own mailbox.
+
+  async autoCreatedRecords(signal?: AbortSignal): Promise<AutoResolvedRecord[]> {
+    return (await this.call({ method: 'GET', path: SYNC_ROUTES.autoCreated, response: AutoResolvedListResponseSchema, signal })).records;
+  }
 
   async syncSettings(signal?: AbortSignal): Promise<UserSyncSettingsResponse> {
     return this.call({ method: 'GET', path: SYNC_ROUTES.settings, response: UserSyncSettingsResponseSchema, signal });

@@ -4,7 +4,7 @@
  * before sending, and a relay `fields` error lands at the input as well.
  */
 import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { Button, Caption1, Field, Input, makeStyles, mergeClasses, Spinner, Switch, Text, tokens } from '@fluentui/react-components';
+import { Badge, Button, Caption1, Field, Input, makeStyles, mergeClasses, Spinner, Switch, Text, tokens } from '@fluentui/react-components';
 import { AddRegular, DismissRegular, LockClosedRegular } from '@fluentui/react-icons';
 import {
   BlocklistEntrySchema,
@@ -18,6 +18,7 @@ import { ErrorBar, LoadingSkeleton, useAnnounce, useCommonStyles } from './commo
 import { syncStrings as s } from './strings';
 import { formatSyncTime } from './syncTime';
 import { useLoad } from './useLoad';
+import { AutoCreatedRecords } from './AutoCreatedRecords';
 
 const useStyles = makeStyles({
   group: {
@@ -79,6 +80,7 @@ export function SyncSettings({ client, timeZone }: { client: RelayClient; timeZo
     <section className={common.section} aria-labelledby="sync-settings-heading" data-testid="sync-settings">
       <h2 id="sync-settings-heading" className={common.heading}>{s.settingsHeading}</h2>
       <SettingsForm data={state.data} client={client} timeZone={timeZone} replace={(next) => update(() => next)} />
+      <AutoCreatedRecords client={client} timeZone={timeZone} />
     </section>
   );
 }
@@ -135,7 +137,9 @@ function SettingsForm({ data, client, timeZone, replace }: SettingsFormProps): R
 
   const toggle = (key: keyof UserSyncSettings, checked: boolean): void => {
     const now = current.current;
-    void save({ settings: { [key]: checked } }, { ...now, settings: { ...now.settings, [key]: checked } });
+    // The user's own choice from now on: the preset no longer sets this one.
+    const preset = now.preset ? { ...now.preset, fields: now.preset.fields.filter((f) => f !== key) } : undefined;
+    void save({ settings: { [key]: checked } }, { ...now, settings: { ...now.settings, [key]: checked }, ...(preset ? { preset } : {}) });
   };
 
   const addEntry = async (event: FormEvent): Promise<void> => {
@@ -164,18 +168,28 @@ function SettingsForm({ data, client, timeZone, replace }: SettingsFormProps): R
   };
 
   const serverEntryError = blocklistFieldError(failure);
-  const switchRow = (key: keyof UserSyncSettings): ReactNode => (
-    <div key={key} className={styles.setting}>
-      <Switch
-        checked={data.settings[key]}
-        label={s.settingLabels[key]}
-        aria-describedby={`${inputId}-${key}-hint`}
-        onChange={(_, d) => toggle(key, d.checked)}
-        data-testid={`setting-${key}`}
-      />
-      <Caption1 id={`${inputId}-${key}-hint`} className={styles.hint}>{s.settingHints[key]}</Caption1>
-    </div>
-  );
+  const switchRow = (key: keyof UserSyncSettings): ReactNode => {
+    const fromPreset = data.preset?.fields.includes(key) ? data.preset.name : undefined;
+    return (
+      <div key={key} className={styles.setting}>
+        <Switch
+          checked={data.settings[key]}
+          label={s.settingLabels[key]}
+          aria-describedby={`${inputId}-${key}-hint${fromPreset !== undefined ? ` ${inputId}-${key}-preset` : ''}`}
+          onChange={(_, d) => toggle(key, d.checked)}
+          data-testid={`setting-${key}`}
+        />
+        <Caption1 id={`${inputId}-${key}-hint`} className={styles.hint}>{s.settingHints[key]}</Caption1>
+        {fromPreset !== undefined && (
+          <div className={styles.hint}>
+            <Badge id={`${inputId}-${key}-preset`} appearance="tint" color="informative" size="small" data-testid={`preset-${key}`} title={s.fromPresetHint}>
+              {s.fromPreset(fromPreset)}
+            </Badge>
+          </div>
+        )}
+      </div>
+    );
+  };
 
   return (
     <>

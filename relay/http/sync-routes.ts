@@ -19,6 +19,10 @@ import type { RelayServices } from '../server';
 import type { Db } from '../store/db';
 import { StoreNotFoundError } from '../store/errors';
 import { createSyncSettingsRepository } from '../store/sync-settings';
+import { createAutoResolvedRepository } from '../store/auto-resolved';
+import { createStore } from '../store';
+import { c4cPortCache } from '../c4c/port-cache';
+import type { AutoResolvedListResponseSchema, AutoResolvedRecord } from '../../shared/api/presets';
 import { type Actor, type SyncControl, type SyncSettingsRepository } from '../sync/types';
 import { HttpError } from './errors';
 import { httpErrorOf, jsonRoute, type ErrorMapper, type RouteResult } from './json-route';
@@ -30,6 +34,8 @@ export interface SyncRoutesOptions {
   settings: SyncSettingsRepository;
   /** Runs `fn` over a repository bound to one transaction, so switches and blocklist of one PUT commit together. */
   inTransaction<T>(fn: (settings: SyncSettingsRepository) => Promise<T>): Promise<T>;
+  /** E8: the records the engine created in the caller's sessions, for them to complete (absent: an empty list). */
+  autoCreated?(organizationId: string, userId: string): Promise<AutoResolvedRecord[]>;
 }
 
 /** The actions take no input; an empty object (or no body) is all they accept, so nobody can name another mailbox. */
@@ -73,6 +79,12 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
     if (profile.preset) response.preset = profile.preset;
     return response;
   }
+
+  router.get('/auto-created', handle(async (req) => {
+    const caller = callerOf(req);
+    const body: z.infer<typeof AutoResolvedListResponseSchema> = { records: (await options.autoCreated?.(caller.organizationId, caller.userId)) ?? [] };
+    return { body };
+  }));
 
   router.get('/settings', handle(async (req) => ({ body: await settingsResponse(callerOf(req), options.settings) })));
 
@@ -122,11 +134,27 @@ export function syncRoutes(options: SyncRoutesOptions): Router {
 export function syncRouteEntries(services: RelayServices, requireUser: RequestHandler): Array<[string, Router]> {
   const { sync } = services;
   const db: Db = services.db;
+  const autoResolved = createAutoResolvedRepository(db);
+  const c4cFor = c4cPortCache(createStore(db, services.secrets).c4cConnections);
   const router = syncRoutes({
     requireUser,
     sync,
     settings: createSyncSettingsRepository(db),
     inTransaction: (fn) => db.transaction((tx) => fn(createSyncSettingsRepository(tx))),
+    autoCreated: async (organizationId, userId) => {
+      const rows = await autoResolved.listForUser(organizationId, userId);
+      // Links into C4C when the organization's connection is there; the list itself never needs C4C.
+      const port = rows.length > 0 ? await c4cFor(organizationId).catch(() => undefined) : undefined;
+      return rows.map((row) => ({
+        kind: row.kind,
+        objectId: row.objectId,
+        id: row.id,
+        createdFor: row.key.slice(row.key.indexOf(':') + 1),
+        ...(row.displayName ? { name: row.displayName } : {}),
+        createdAt: row.createdAt.toISOString(),
+        ...(port ? { url: port.recordUrl(row.kind, row.objectId, row.id) } : {}),
+      }));
+    },
   });
   return [[SYNC_ROUTES.prefix, router]];
 }

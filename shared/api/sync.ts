@@ -259,4 +259,6 @@ export const SYNC_ROUTES = {
   pause: '/api/me/sync/pause',
   resume: '/api/me/sync/resume',
   now: '/api/me/sync/now',
+  /** E8: records created automatically in the caller's sessions (to complete in C4C). */
+  autoCreated: '/api/me/sync/auto-created',
 } as const;
