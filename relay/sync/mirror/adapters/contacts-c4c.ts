@@ -21,8 +21,8 @@
  * Deleting: these sets are not deletable in C4C (sap:deletable="false"); a record set to status 4 (Obsolete) is the
  * C4C-side delete and is reported `deleted`.
  *
- * Stamps. The mailbox side carries the C4C ObjectID (extended property). C4C has no writable field for the mailbox
- * id on these sets: `ExternalID` is read-only over OData (sap:creatable="false", set by C4C's own integrations), so
+ * Stamps. The mailbox side carries the C4C ObjectID (extended property), also for a record created here from a
+ * mailbox item (create() stamps that item). C4C has no writable field for the mailbox id on these sets: `ExternalID` is read-only over OData (sap:creatable="false", set by C4C's own integrations), so
  * nothing is stamped there; a lost link table is rebuilt from the mailbox stamps, and an unstamped pair left by a crash
  * between the two writes is joined by content (relay/sync/mirror/step.ts, pairByContent).
  *
@@ -267,7 +267,7 @@ export function createContactsC4cAdapter<K extends ContactKind>(deps: AdapterDep
       return out;
     },
 
-    async create(fields: MappedFields, _stampWith: string | undefined): Promise<SideItem> {
+    async create(fields: MappedFields, stampWith: string | undefined): Promise<SideItem> {
       const body = requiredDefaults(kind, fields, { ...mapping.toC4c(fields).body });
       if (employee && settings.contactFilter !== 'all') body[spec.owner] = employee.employeeId;
       const emailValue = typeof body.Email === 'string' && body.Email !== '' ? body.Email : undefined;
@@ -279,6 +279,9 @@ export function createContactsC4cAdapter<K extends ContactKind>(deps: AdapterDep
           return page.results.find((r) => Object.entries(body).every(([k, v]) => (r[k] ?? '') === (v ?? '')));
         },
       });
+      // C4C has no writable field for the mailbox id on these sets, so the pair's stamp goes on the mailbox item: the
+      // ObjectID in the extended property (its echo is read once next session and refreshes the link's ChangeKey).
+      if (stampWith) await ctx.mailbox.setC4cObjectId(stampWith, 'contact', entity.ObjectID);
       return toItem(entity);
     },
 
