@@ -130,12 +130,16 @@ export async function applyPlan(actions: MirrorAction[], options: ApplyOptions):
     switch (a.type) {
       case 'create': {
         const fields = fieldsInto(rules, a.target, a.source.fields);
+        // The new item is stamped with the source's id (key), then the source with the new item's: both sides carry
+        // the pair. A failed source stamp fails the item; the next session re-links it by the new item's stamp.
         if (a.target === 'c4c') {
           const created = await options.c4c.create(fields, a.source.key ?? a.source.id);
-          return pairLink(a.source, created, 'linked');
+          const source = options.mailbox.stamp ? await options.mailbox.stamp(a.source.id, created.id) : a.source;
+          return pairLink(source, created, 'linked');
         }
         const created = await options.mailbox.create(fields, a.source.id);
-        return pairLink(created, a.source, 'linked');
+        const source = options.c4c.stamp ? await options.c4c.stamp(a.source.id, created.key ?? created.id) : a.source;
+        return pairLink(created, source, 'linked');
       }
       case 'link': {
         let m = a.mailbox;
@@ -146,6 +150,12 @@ export async function applyPlan(actions: MirrorAction[], options: ApplyOptions):
           const written = await adapter(patch.target).update(target.id, patch.fields, target.stamp);
           if (patch.target === 'mailbox') m = written;
           else c = written;
+        }
+        // A driving pair carries both stamps from now on (self-healing after a failed stamp or an older link).
+        if (a.state === 'linked') {
+          if (options.mailbox.stamp && m.stampedWith !== c.id) m = await options.mailbox.stamp(m.id, c.id);
+          const mine = m.key ?? m.id;
+          if (options.c4c.stamp && c.stampedWith !== mine && c.stampedWith !== m.id) c = await options.c4c.stamp(c.id, mine);
         }
         return pairLink(m, c, a.state);
       }

@@ -95,7 +95,7 @@ export interface SideView {
 
 /** What SideAdapter.lookup is asked for: this side's items by id, by the other side's stamp value, or by key. */
 export interface MirrorLookup {
-  /** This side's ids (the other side's items are stamped with them). */
+  /** The values the other side's items are stamped with: this side's ids (or keys, e.g. a UID in GroupwareItemID). */
   ids: string[];
   /** The other side's ids / keys: find this side's items stamped with one of them. */
   stampedWith: string[];
@@ -228,6 +228,13 @@ export interface SideAdapter {
    * an item whose counterpart is unchanged and unlinked (moved back into scope) is skipped, never duplicated.
    */
   lookup?(query: MirrorLookup): Promise<SideItem[]>;
+  /**
+   * Optional (additive): stamps an existing item with the other side's id, without changing mapped fields (mailbox:
+   * the C4C ObjectID extended property; C4C: GroupwareItemID). The executor calls it on the source of a create, so
+   * both sides carry the pair and a lost link table is rebuilt by re-linking (tasks have no GroupwareItemID: there
+   * the mailbox stamp is the only one). Returns the item as read back.
+   */
+  stamp?(id: string, stampWith: string): Promise<SideItem>;
   /**
    * Commits the cursors read() advanced. The executor calls it only after every action of the session was applied
    * (or recorded as failed), so a crash between read and apply re-reads the same changes; the links make that safe.

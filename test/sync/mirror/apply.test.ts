@@ -53,6 +53,11 @@ class RecordingSide implements SideAdapter {
     const merged = { ...(old?.fields ?? {}), ...fields };
     return { ...this.item(id, merged), stamp: `${id}@${Number(old?.stamp.split('@')[1] ?? 1) + 1}` };
   }
+  async stamp(id: string, stampWith: string): Promise<SideItem> {
+    this.call('stamp', { id, stampWith });
+    const old = this.items.get(id);
+    return { ...this.item(id, old?.fields ?? {}, { ...old, stampedWith: stampWith }), stamp: `${id}@stamped` };
+  }
   async delete(id: string): Promise<void> {
     this.call('delete', { id });
     this.items.delete(id);
@@ -97,10 +102,11 @@ describe('applyPlan', () => {
     expect(await commitCursors(result, { mailbox, c4c })).toBe(false);
     expect(mailbox.committed + c4c.committed).toBe(0);
 
-    // Next session: the same (uncommitted) changes are read again; the 3 linked items plan to nothing.
+    // Next session: the same (uncommitted) changes are read again; the 3 linked items only refresh their stamps
+    // (this fake view still shows the stamps before the ObjectID stamp), the other 7 are created.
     c4c.failOn = undefined;
     const again = planFor(await repo.list('o', 'u', 'appointment'), mailbox.view, c4c.view);
-    expect(again.map((a) => a.type)).toEqual(Array(7).fill('create'));
+    expect(again.map((a) => a.type)).toEqual([...Array(3).fill('refresh'), ...Array(7).fill('create')]);
     const second = await applyPlan(again, options);
     expect(second).toMatchObject({ stopped: false, cursorsMayCommit: true, failed: 0, counts: { create: 7 } });
     expect(repo.rows).toHaveLength(10);
@@ -124,7 +130,7 @@ describe('applyPlan', () => {
 
     c4c.failOn = undefined;
     const retry = planFor(await repo.list('o', 'u', 'appointment'), mailbox.view, c4c.view);
-    expect(retry).toMatchObject([{ type: 'create', source: { id: 'M1' } }]);
+    expect(retry.filter((a) => a.type !== 'refresh')).toMatchObject([{ type: 'create', source: { id: 'M1' } }]);
     const second = await applyPlan(retry, options);
     expect(second).toMatchObject({ failed: 0, cursorsMayCommit: true });
     expect(repo.rows).toHaveLength(5);
@@ -154,10 +160,22 @@ describe('applyPlan', () => {
     mailbox.view.changed = [mailbox.item('M1', fields(1), { key: 'uid-1' }), mailbox.item('M2', fields(2))];
     c4c.view.changed = [c4c.item('X9', fields(9))];
     await applyPlan(planFor([], mailbox.view, c4c.view), options);
-    expect(c4c.calls.map((c) => c.stampWith)).toEqual(['uid-1', 'M2']);
-    expect(mailbox.calls).toMatchObject([{ op: 'create', stampWith: 'X9', fields: { subject: 'Meeting 9', status: 'open' } }]);
+    // Each create stamps the new item with the source's key (or id), then the source with the new item's id.
+    expect(c4c.calls.map((c) => [c.op, c.id, c.stampWith])).toEqual([
+      ['create', undefined, 'uid-1'],
+      ['create', undefined, 'M2'],
+      ['stamp', 'X9', 'mailbox-new-3'],
+    ]);
+    expect(mailbox.calls.map((c) => [c.op, c.id, c.stampWith])).toEqual([
+      ['stamp', 'M1', 'c4c-new-1'],
+      ['stamp', 'M2', 'c4c-new-2'],
+      ['create', undefined, 'X9'],
+    ]);
+    expect(mailbox.calls[2]).toMatchObject({ fields: { subject: 'Meeting 9', status: 'open' } });
+    // The link records the stamped source's new stamp.
+    expect(repo.rows[0]).toMatchObject({ mailboxId: 'M1', mailboxStamp: 'M1@stamped' });
     // Only fields allowed into the target are written: notes (to-c4c) never into the mailbox, status never into C4C.
-    expect(mailbox.calls[0].fields).not.toHaveProperty('notes');
+    expect(mailbox.calls[2].fields).not.toHaveProperty('notes');
     expect(c4c.calls[0].fields).toEqual({ subject: 'Meeting 1', notes: 'n1' });
     expect(repo.rows.map((l) => [l.mailboxId?.startsWith('mailbox-new') ? 'new' : l.mailboxId, l.c4cId?.startsWith('c4c-new') ? 'new' : l.c4cId, l.key])).toEqual([
       ['M1', 'new', 'uid-1'],

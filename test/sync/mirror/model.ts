@@ -122,7 +122,7 @@ export interface MailboxState {
 export interface WriteRecord {
   side: 'mailbox' | 'c4c';
   session: number;
-  op: 'create' | 'update' | 'delete';
+  op: 'create' | 'update' | 'delete' | 'stamp';
   id: string;
   fields?: MappedFields;
   /** Whether the write asked the server to send invitations / cancellations (EWS SendMeetingInvitations…). */
@@ -305,6 +305,14 @@ export class World {
     this.c4c.touch(rec);
   }
 
+  /** The mailbox's link table is lost (restored backup, dropped partition): links and cursors start over. */
+  loseLinks(mailbox: number): void {
+    const mb = this.mailboxes[mailbox];
+    mb.links.rows = [];
+    mb.cursor = { mailbox: 0, c4c: 0 };
+    this.count('lost link tables');
+  }
+
   // ---- sessions --------------------------------------------------------------------------------------------------
 
   async session(mailbox: number, faults: SessionFaults = {}): Promise<SessionReport> {
@@ -374,7 +382,7 @@ export class World {
 
   /** What the sessions did, for the property tests' coverage check. */
   stats: Record<string, number> = {};
-  private count(what: string, n = 1): void {
+  count(what: string, n = 1): void {
     this.stats[what] = (this.stats[what] ?? 0) + n;
   }
 
@@ -486,7 +494,7 @@ class ModelMailboxAdapter implements SideAdapter {
   async lookup(q: MirrorLookup): Promise<SideItem[]> {
     return this.mb.store
       .list()
-      .filter((i) => q.ids.includes(i.id) || (i.stampedWith !== undefined && q.stampedWith.includes(i.stampedWith)) || (i.key !== undefined && q.keys.includes(i.key)))
+      .filter((i) => q.ids.includes(i.id) || (i.key !== undefined && q.ids.includes(i.key)) || (i.stampedWith !== undefined && q.stampedWith.includes(i.stampedWith)) || (i.key !== undefined && q.keys.includes(i.key)))
       .map((i) => ({ ...toSideItem(i, MAILBOX_HASHED, i.organizer), ...(i.inScope ? {} : { outOfScope: true }) }));
   }
 
@@ -509,6 +517,18 @@ class ModelMailboxAdapter implements SideAdapter {
       this.mb.store.add(item);
       this.world.record({ side: 'mailbox', session: this.session, op: 'create', id: item.id, fields, notify: sendsNotifications('SendToNone') });
       return toSideItem(item, MAILBOX_HASHED, true);
+    });
+  }
+
+  stamp(id: string, stampWith: string): Promise<SideItem> {
+    return this.write(() => {
+      const item = this.mb.store.items.get(id);
+      if (!item) throw new Error(`mailbox item ${id} not found`);
+      if (!item.organizer) this.world.violation(`sync stamped attendee copy ${id}`);
+      item.stampedWith = stampWith;
+      this.mb.store.touch(item);
+      this.world.record({ side: 'mailbox', session: this.session, op: 'stamp', id, notify: sendsNotifications('SendToNone') });
+      return toSideItem(item, MAILBOX_HASHED, item.organizer);
     });
   }
 
@@ -607,6 +627,18 @@ class ModelC4cAdapter implements SideAdapter {
       };
       this.world.c4c.add(rec);
       this.world.record({ side: 'c4c', session: this.session, op: 'create', id: rec.id, fields, notify: false });
+      return toSideItem(rec, C4C_HASHED, true);
+    });
+  }
+
+  stamp(id: string, stampWith: string): Promise<SideItem> {
+    return this.write(() => {
+      const rec = this.world.c4c.items.get(id);
+      if (!rec) throw new Error(`C4C record ${id} not found (404)`);
+      if (rec.owner !== this.mb.index) this.world.violation(`mailbox ${this.mb.index} (not the owner) stamped C4C ${id}`);
+      rec.stampedWith = stampWith;
+      this.world.c4c.touch(rec);
+      this.world.record({ side: 'c4c', session: this.session, op: 'stamp', id, notify: false });
       return toSideItem(rec, C4C_HASHED, true);
     });
   }

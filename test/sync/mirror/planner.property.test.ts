@@ -3,7 +3,7 @@
  * lesson 14): random sequences of user operations on both sides (edits, deletes, category / scope moves, meetings
  * shared by several mailboxes, cancellations, declines) interleaved with sessions of random mailboxes in random order,
  * some with failing writes (before or after the write reaches the server), failing link writes, or a crash after n
- * writes. Then two quiet rounds (every mailbox, no faults) and the invariants:
+ * writes, and lost link tables (rebuilt from both sides' stamps). Then two quiet rounds (every mailbox, no faults) and the invariants:
  *   - convergence: every link points at live items in scope, linked pairs hold equal fields in the allowed directions;
  *   - a third quiet round writes nothing;
  *   - no duplicates: one C4C record per meeting key / per stamp, one mailbox item per C4C record, one link per id;
@@ -27,6 +27,7 @@ type Op =
   | { op: 'c4cEdit'; pick: number; field: ModelField }
   | { op: 'c4cDelete'; pick: number }
   | { op: 'c4cScope'; pick: number }
+  | { op: 'loseLinks'; mb: number }
   | { op: 'session'; mb: number; faults: SessionFaults };
 
 function opArb(mailboxes: number): fc.Arbitrary<Op> {
@@ -51,6 +52,7 @@ function opArb(mailboxes: number): fc.Arbitrary<Op> {
     { weight: 2, arbitrary: fc.record({ op: fc.constant('c4cDelete' as const), pick }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('c4cScope' as const), pick }) },
     { weight: 7, arbitrary: fc.record({ op: fc.constant('session' as const), mb, faults }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('loseLinks' as const), mb }) },
   );
 }
 
@@ -67,6 +69,7 @@ async function run(world: World, ops: Op[]): Promise<void> {
       case 'c4cEdit': world.c4cEdit(o.pick, o.field); break;
       case 'c4cDelete': world.c4cDelete(o.pick); break;
       case 'c4cScope': world.c4cScope(o.pick); break;
+      case 'loseLinks': world.loseLinks(o.mb); break;
       case 'session': await world.session(o.mb, o.faults); break;
     }
   }
@@ -127,7 +130,7 @@ describe('mirror planner + executor against in-memory sides (model-based)', () =
   });
 
   test('the generated sequences reach every branch of the decision table', () => {
-    for (const what of ['create', 'update', 'delete', 'unlink', 'detach', 'refresh', 'link:linked', 'link:observer', 'skip:N1', 'skip:N3', 'skip:N4', 'conflicts', 'failed items', 'crashed sessions']) {
+    for (const what of ['create', 'update', 'delete', 'unlink', 'detach', 'refresh', 'link:linked', 'link:observer', 'skip:N1', 'skip:N3', 'skip:N4', 'conflicts', 'failed items', 'crashed sessions', 'lost link tables']) {
       expect([what, totals[what] ?? 0]).toEqual([what, expect.any(Number)]);
       expect(totals[what] ?? 0).toBeGreaterThan(10);
     }

@@ -289,7 +289,8 @@ describe('February 2020 shape (sync-anchors.md §1.5)', () => {
 
         expect(world.c4c.items.get(appointment.id)).toBeDefined();
         expect(world.writes.filter((w) => w.side === 'c4c' && w.op === 'delete')).toEqual([]);
-        expect(world.writes.filter((w) => w.side === 'mailbox' && w.op !== 'create')).toEqual([]);
+        // The only mailbox write: the organizer's copy stamped with the appointment's ObjectID (SendToNone).
+        expect(world.writes.filter((w) => w.side === 'mailbox')).toEqual([expect.objectContaining({ op: 'stamp', id: organizerCopy.id, notify: false })]);
         expect(world.writes.some((w) => w.notify)).toBe(false);
         expect(world.mailboxes[1].links.rows).toEqual([]);
         expect(world.mailboxes[0].links.rows).toMatchObject([{ state: 'linked', mailboxId: organizerCopy.id, c4cId: appointment.id }]);
