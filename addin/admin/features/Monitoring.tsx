@@ -3,7 +3,7 @@
  * sessions over time (MonitoringChart), and its sync issues with Retry (MonitoringIssues); a user's run history
  * (MonitoringRuns) opens from a user's name, on its own URL.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import {
   Button,
   Field,
@@ -27,10 +27,12 @@ import { MONITOR_STATES, type MonitorState, type Organization } from '../../../s
 import { linkTo, useAdmin } from '../AdminApp';
 import { EmptyState, ErrorBanner, Loading, useCommonStyles, useLoad } from '../common';
 import { routePath } from '../router';
-import { MonitoringChart } from './MonitoringChart';
 import { MonitoringIssues } from './MonitoringIssues';
 import { MonitoringRuns } from './MonitoringRuns';
 import { monitoringStrings as s, StateBadge, STATE_LOOK, when } from './MonitoringShared';
+
+// The chart library (d3 and Fluent's charts) loads only when the sessions tab opens.
+const MonitoringChart = lazy(() => import('./MonitoringChart').then((m) => ({ default: m.MonitoringChart })));
 
 type TabName = 'users' | 'sessions' | 'issues';
 const PAGE_SIZE = 50;
@@ -82,7 +84,11 @@ export function MonitoringScreen({ org, userId }: { org: Organization; userId?: 
       </TabList>
       <div role="tabpanel" aria-label={s.tabs[tab]}>
         {tab === 'users' && <MonitoringUsers org={org} />}
-        {tab === 'sessions' && <MonitoringChart org={org} />}
+        {tab === 'sessions' && (
+          <Suspense fallback={<Loading label={s.loading} />}>
+            <MonitoringChart org={org} />
+          </Suspense>
+        )}
         {tab === 'issues' && <MonitoringIssues org={org} />}
       </div>
     </section>
