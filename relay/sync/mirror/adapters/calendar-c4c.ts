@@ -156,6 +156,11 @@ export function createCalendarC4cAdapter(deps: AdapterDeps<'appointment'>, share
   const partyRows = async (write: C4cWrite): Promise<Record<string, unknown>[]> => {
     const list = write.involvedParties ?? [];
     const resolved = await resolveParties(list.map((p) => p.PartyEmailURI));
+    const unknown = list.filter((p) => !resolved.has(lower(p.PartyEmailURI)) && lower(p.PartyEmailURI) !== ownAddress);
+    if (deps.autoResolve && unknown.length > 0) {
+      // E8: attendees nobody knows become Leads / Contacts first; a contact is then linked like a known one.
+      for (const [address, party] of await deps.autoResolve(unknown.map((p) => ({ address: p.PartyEmailURI, ...(p.PartyName ? { name: p.PartyName } : {}) })))) resolved.set(lower(address), party);
+    }
     return list.map((p) => {
       const hit = resolved.get(lower(p.PartyEmailURI));
       return { ...p, ...(hit ? { PartyID: hit.partyId, PartyTypeCode: hit.typeCode } : {}) };

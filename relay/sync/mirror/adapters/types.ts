@@ -22,6 +22,11 @@ export interface AdapterDeps<K extends MirrorKind> {
   /** The links the step read for this kind (adapters use them to verify absences and to expand series). */
   links: MirrorLink[];
   /**
+   * E8, when the organization auto-resolves: creates the attendees C4C does not know (Leads or Contacts, exactly once
+   * per organization) and answers the party of each one that can be linked (contacts: PartyTypeCode 147).
+   */
+  autoResolve?(people: { address: string; name?: string }[]): Promise<Map<string, { partyId: string; typeCode: string }>>;
+  /**
    * Calendar only, optional: the organization's e-mail domains (an organizer there is "inside the organization", so an
    * attendee's copy of their meeting never drives it). Without it, only the user's own domain counts as internal.
    */
