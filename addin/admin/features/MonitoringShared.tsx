@@ -95,7 +95,7 @@ export const monitoringStrings = {
   },
   bucket: 'Bucket start',
   noIssues: 'No sync issues: every mailbox\'s last session succeeded and no item is waiting with an error.',
-  issuesTotal: (n: number) => `${n} users with sync issues`,
+  issuesTotal: (n: number) => `${n} ${n === 1 ? 'user' : 'users'} with sync issues`,
   mailboxFailing: (consecutive: number) => `Sessions failing (${consecutive} in a row)`,
   since: (when: string) => `since ${when}`,
   moreItems: (shown: number, total: number) => `Showing the ${shown} oldest of ${total} failed items.`,
