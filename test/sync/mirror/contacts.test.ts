@@ -68,4 +68,140 @@ describe.each(modes)('contact mirroring (%s)', (mode) => {
     expect((await mirrorSession(testbed, client, u)).counts).toEqual({});
     expect(contactsOf(u)).toHaveLength(1);
   });
+
+  test('updates flow each way', async () => {
+    const u = await newMirrorUser(testbed, mode);
+    const [record] = seedContacts(u, 1);
+    await mirrorSession(testbed, client, u);
+    const [item] = await folderContacts(u, 'contacts');
+
+    // C4C → mailbox
+    const read = await client.read<string, { __metadata?: { etag?: string } }>('ContactCollection', String(record.ObjectID));
+    await client.update<string>('ContactCollection', String(record.ObjectID), { JobTitle: 'Head of Purchasing' }, { etag: read.__metadata?.etag });
+    const a = await mirrorSession(testbed, client, u);
+    expect(a.errors).toEqual([]);
+    expect(a.counts.mirrorUpdated).toBe(1);
+    expect((await u.mailbox.getContacts([item.id]))[0].jobTitle).toBe('Head of Purchasing');
+
+    // mailbox → C4C
+    await u.mailbox.updateContact(item.id, { mobilePhone: '+49 170 5550101' });
+    const b = await mirrorSession(testbed, client, u);
+    expect(b.errors).toEqual([]);
+    expect(b.counts.mirrorUpdated).toBe(1);
+    expect(testbed.c4c.control.get('ContactCollection', String(record.ObjectID))).toMatchObject({ Mobile: '+49 170 5550101', JobTitle: 'Head of Purchasing' });
+    expect((await mirrorSession(testbed, client, u)).counts).toEqual({});
+  });
+
+  test('deletes: obsolete in C4C deletes the mailbox copy; a mailbox delete leaves the C4C record and never brings it back', async () => {
+    const u = await newMirrorUser(testbed, mode);
+    const [keep, retire] = seedContacts(u, 2);
+    await mirrorSession(testbed, client, u);
+    const byObject = new Map((await folderContacts(u, 'contacts')).map((c) => [c.c4cObjectId, c]));
+
+    // C4C cannot delete contacts: status 4 (Obsolete) is its delete.
+    await client.update<string>('ContactCollection', String(retire.ObjectID), { StatusCode: '4' });
+    const a = await mirrorSession(testbed, client, u);
+    expect(a.errors).toEqual([]);
+    expect(a.counts.mirrorDeleted).toBe(1);
+    expect((await folderContacts(u, 'contacts')).map((c) => c.c4cObjectId)).toEqual([keep.ObjectID]);
+
+    // The user deletes the other one in the mailbox: C4C keeps it (not deletable), the link becomes a tombstone.
+    await u.mailbox.deleteContact(byObject.get(String(keep.ObjectID))!.id);
+    const b = await mirrorSession(testbed, client, u);
+    expect(b.errors).toEqual([]);
+    expect(testbed.c4c.control.get('ContactCollection', String(keep.ObjectID))).toMatchObject({ StatusCode: '2' });
+    expect(await linksOf(u)).toEqual([expect.objectContaining({ c4cId: keep.ObjectID, state: 'detached' })]);
+    // Changed in C4C afterwards: still not copied back.
+    await client.update<string>('ContactCollection', String(keep.ObjectID), { JobTitle: 'Changed later' });
+    const c = await mirrorSession(testbed, client, u);
+    expect(c.counts.mirrorCreated ?? 0).toBe(0);
+    expect(await folderContacts(u, 'contacts')).toEqual([]);
+  });
+
+  test.each(['mailbox-wins', 'c4c-wins', 'latest-wins'] as const)('a conflict on one field is decided by the rule (%s) and logged', async (rule) => {
+    const u = await newMirrorUser(testbed, mode, { conflictRule: rule });
+    const [record] = seedContacts(u, 1);
+    await mirrorSession(testbed, client, u);
+    const [item] = await folderContacts(u, 'contacts');
+    await u.mailbox.updateContact(item.id, { jobTitle: 'From the mailbox' });
+    // C4C changes last (its EntityLastChangedOn is the later one; mailbox contacts carry no change time).
+    await client.update<string>('ContactCollection', String(record.ObjectID), { JobTitle: 'From C4C' });
+    const report = await mirrorSession(testbed, client, u);
+    expect(report.errors).toEqual([]);
+    expect(report.counts.mirrorConflicts).toBe(1);
+    const expected = rule === 'mailbox-wins' ? 'From the mailbox' : 'From C4C';
+    expect((await u.mailbox.getContacts([item.id]))[0].jobTitle).toBe(expected);
+    expect(testbed.c4c.control.get('ContactCollection', String(record.ObjectID))?.JobTitle).toBe(expected);
+    expect((await mirrorSession(testbed, client, u)).counts).toEqual({});
+  });
+
+  test('read-only contacts: nothing is uploaded, mailbox edits are reverted from C4C, new mailbox contacts stay local', async () => {
+    const u = await newMirrorUser(testbed, mode, { readOnlyContacts: true });
+    const [record] = seedContacts(u, 1);
+    await mirrorSession(testbed, client, u);
+    const [item] = await folderContacts(u, 'contacts');
+    await u.mailbox.updateContact(item.id, { jobTitle: 'Edited in Outlook' });
+    await u.mailbox.createContact(await folderIdOf(u, 'contacts'), { displayName: 'Local Only', surname: 'Only', emailAddresses: [{ address: `local.${tag()}@x.example` }], categories: [] });
+    const report = await mirrorSession(testbed, client, u);
+    expect(report.errors).toEqual([]);
+    expect(testbed.c4c.control.get('ContactCollection', String(record.ObjectID))?.JobTitle).toBe('Buyer');
+    expect((await u.mailbox.getContacts([item.id]))[0].jobTitle).toBe('Buyer');
+    expect(contactsOf(u)).toHaveLength(1);
+  });
+
+  test('a lost link table (and cursors) is rebuilt by re-linking: no duplicate on either side', async () => {
+    const u = await newMirrorUser(testbed, mode);
+    seedContacts(u, 4);
+    await mirrorSession(testbed, client, u);
+    const ref = await u.mailbox.createContact(await folderIdOf(u, 'contacts'), { displayName: 'Made Here', surname: `Here${tag()}`, emailAddresses: [{ address: `here.${tag()}@x.example` }], categories: [] });
+    await mirrorSession(testbed, client, u);
+    expect(await linksOf(u)).toHaveLength(5);
+    await testbed.db.query(`DELETE FROM mirror_links WHERE user_id = $1`, [u.userId]);
+    await testbed.db.query(`DELETE FROM mailbox_cursors WHERE user_id = $1 AND (folder_key LIKE 'mirror:%' OR folder_key LIKE 'c4c:%')`, [u.userId]);
+
+    const report = await mirrorSession(testbed, client, u);
+    expect(report.errors).toEqual([]);
+    expect(report.counts.mirrorCreated ?? 0).toBe(0);
+    expect(report.counts.mirrorLinked).toBe(5);
+    expect(await folderContacts(u, 'contacts')).toHaveLength(5);
+    expect(contactsOf(u)).toHaveLength(5);
+    expect(await linksOf(u)).toHaveLength(5);
+    expect((await linksOf(u)).find((l) => l.mailboxId === ref.id)?.c4cId).toBeDefined();
+  });
+
+  test('empty-side guard: C4C suddenly lists none of the linked records → the kind stops, nothing is deleted', async () => {
+    const u = await newMirrorUser(testbed, mode);
+    seedContacts(u, 6);
+    await mirrorSession(testbed, client, u);
+    expect(await folderContacts(u, 'contacts')).toHaveLength(6);
+    // The user's employee record now answers with another ID (a C4C misconfiguration), and the daily full listing
+    // is due: the owned query returns nothing.
+    const [employee] = testbed.c4c.control.list('EmployeeCollection').filter((e) => e.Email === u.address);
+    await client.update<string>('EmployeeCollection', String(employee.ObjectID), { Email: `old.${u.address}` });
+    testbed.c4c.control.seed('EmployeeCollection', [{ EmployeeID: String(9_100_000_000 + crypto.randomInt(0, 9_999_999)), FirstName: 'Wrong', LastName: 'Employee', Email: u.address }]);
+    await testbed.db.query(`DELETE FROM mailbox_cursors WHERE user_id = $1 AND folder_key = 'c4c:contact'`, [u.userId]);
+
+    const report = await mirrorSession(testbed, client, u);
+    expect(report.errors).toEqual([expect.objectContaining({ class: 'mirror-empty-side' })]);
+    expect(report.counts.mirrorDeleted ?? 0).toBe(0);
+    expect(await folderContacts(u, 'contacts')).toHaveLength(6);
+    expect(await linksOf(u)).toHaveLength(6);
+    const figures = await createMirrorKindStatusRepository(testbed.db).list(testbed.world.organizationId, u.userId);
+    expect(figures.find((f) => f.kind === 'contact')?.guard).toMatch(/^empty-side: c4c/);
+  });
+
+  test('limit: records beyond contactLimit are counted and shown, not mirrored; linked ones keep their place', async () => {
+    const u = await newMirrorUser(testbed, mode, { contactLimit: 3 });
+    seedContacts(u, 5);
+    const report = await mirrorSession(testbed, client, u);
+    expect(report.errors).toEqual([]);
+    expect(report.counts.mirrorCreated).toBe(3);
+    expect(report.counts.mirrorBeyondLimit).toBe(2);
+    expect(await folderContacts(u, 'contacts')).toHaveLength(3);
+    const figures = await createMirrorKindStatusRepository(testbed.db).list(testbed.world.organizationId, u.userId);
+    expect(figures.find((f) => f.kind === 'contact')).toMatchObject({ beyondLimit: 2 });
+    // Incremental sessions keep showing the figure of the last full listing.
+    const again = await mirrorSession(testbed, client, u);
+    expect(again.counts).toEqual({ mirrorBeyondLimit: 2 });
+  });
 });

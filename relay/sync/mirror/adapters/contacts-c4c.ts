@@ -220,7 +220,10 @@ export function createContactsC4cAdapter<K extends ContactKind>(deps: AdapterDep
         }
         if (!link && !tombstones.has(r.ObjectID)) {
           if (linked.size + admitted >= limit) {
-            beyond += 1;
+            // An incremental read counts only records created since the previous read: the others were counted by
+            // the listing or read that saw them first (the figure is carried in the cursor).
+            const created = str(r.CreationOn);
+            if (!incremental || !created || !stored || Date.parse(created) >= Date.parse(stored.since)) beyond += 1;
             return;
           }
           admitted += 1;

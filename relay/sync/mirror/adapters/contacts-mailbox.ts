@@ -6,8 +6,8 @@
  * Reads: the folder's change feed (`getChanges(folderId, 'contact', cursor)`, paged to its end) from the cursor under
  * `mirror:<folder>`; the first session (or a rejected cursor) enumerates the whole folder and reports `totalInScope`.
  * An item whose ChangeKey equals its link's (the echo of our own write) is not read. An id the feed reports deleted (or
- * a linked id missing from a full enumeration) is looked up by id before it is reported: not found → deleted, found in
- * another folder → out-of-scope (a move out of the folder is never a delete).
+ * a linked id missing from a full enumeration) is looked up by id before it is reported: not found or in Deleted Items →
+ * deleted, found in another folder → out-of-scope (a move to another folder is never a delete).
  * Writes: create, then stamp the C4C ObjectID in the product's extended property; update and delete by id (contacts
  * have no attendees: nothing is ever sent). The cursor is written only by commitCursor().
  */
@@ -121,9 +121,11 @@ export function createContactsMailboxAdapter<K extends ContactKind>(deps: Adapte
       }
       if (suspects.length > 0) {
         const found = new Map((await readContacts(suspects)).map((c) => [c.id, c]));
+        // Deleting in Outlook (and EWS / Graph deletes) moves the item to Deleted Items: that is a delete.
+        const trash = [...found.values()].some((c) => c.folderId !== id) ? (await ctx.mailbox.getWellKnownFolder('deleteditems')).id : undefined;
         for (const s of suspects) {
           const c = found.get(s);
-          if (!c) view.gone.push({ id: s, reason: 'deleted' });
+          if (!c || c.folderId === trash) view.gone.push({ id: s, reason: 'deleted' });
           else if (c.folderId !== id) view.gone.push({ id: s, reason: 'out-of-scope' });
         }
       }
