@@ -692,7 +692,7 @@ export function createAdminRepository(db: Queryable): AdminRepository {
       params.push(filter.limit);
       const { rows } = await db.query<{ id: string; organization_id: string | null; actor: string; action: string; details: Record<string, unknown>; at: Date }>(
         `SELECT id::text AS id, organization_id, actor, action, details, at FROM audit_log
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_log.id DESC LIMIT $${params.length}`,
         params,
       );
       return rows.map((r) => ({ id: r.id, organizationId: r.organization_id, actor: r.actor, action: r.action, details: r.details ?? {}, at: new Date(r.at) }));

@@ -53,7 +53,7 @@ export function createAuditRepository(db: Queryable): AuditRepository {
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000);
       const { rows } = await db.query<AuditRow>(
         `SELECT id::text AS id, organization_id, actor, action, details, at FROM audit_log
-         WHERE organization_id = $1 ORDER BY id DESC LIMIT $2`,
+         WHERE organization_id = $1 ORDER BY audit_log.id DESC LIMIT $2`,
         [organizationId, limit],
       );
       return rows.map(toEntry);

@@ -550,7 +550,7 @@ export function createMailboxSyncRepository(db: Queryable): MailboxSyncRepositor
       if (!isId(organizationId) || !isId(userId)) return [];
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? 20), 1), 200);
       const { rows } = await db.query<RunRow>(
-        `SELECT ${RUN_COLUMNS} FROM sync_runs WHERE organization_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3`,
+        `SELECT ${RUN_COLUMNS} FROM sync_runs WHERE organization_id = $1 AND user_id = $2 ORDER BY sync_runs.id DESC LIMIT $3`,
         [organizationId, userId, limit],
       );
       return rows.map(toRun);
