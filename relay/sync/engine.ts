@@ -24,7 +24,10 @@ import { createSetupStep } from './setup';
 import { createEmailStep } from './email/step';
 import { createEmailSaving } from '../saving/email';
 import { createEmailSyncItemsRepository } from '../store/email-sync-items';
-import { c4cPortCache } from '../c4c/port-cache';
+import { c4cClientCache, c4cPortCache } from '../c4c/port-cache';
+import { createMirrorStep } from './mirror/step';
+import { createMeetingOwnerRepository, createMirrorKindStatusRepository, createMirrorLinkRepository } from '../store/mirror-links';
+import { mirrorSettings } from '../../shared/api/mirror';
 import { createAutoResolver } from '../saving/auto-resolve';
 import { createAutoResolvedRepository } from '../store/auto-resolved';
 
@@ -221,6 +224,7 @@ export function cachedPerOrganization<T>(load: (organizationId: string) => Promi
 export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secrets'>, options: { claimLeaseMs?: number } = {}): SessionStep[] {
   const store = createStore(services.db, services.secrets);
   const mailboxes = createMailboxSyncRepository(services.db);
+  const organizationDomains = cachedPerOrganization((organizationId) => mailboxes.organizationDomains(organizationId), ORGANIZATION_DOMAINS_TTL_MS);
   return [
     createSetupStep(),
     createEmailStep({
@@ -231,7 +235,16 @@ export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secre
         ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}),
       }),
       items: createEmailSyncItemsRepository(services.db),
-      organizationDomains: cachedPerOrganization((organizationId) => mailboxes.organizationDomains(organizationId), ORGANIZATION_DOMAINS_TTL_MS),
+      organizationDomains,
+    }),
+    // Two-way mirroring (calendar, tasks, contacts) after email; off with MIRROR_ENABLED=false or per organization.
+    createMirrorStep({
+      links: createMirrorLinkRepository(services.db),
+      owners: createMeetingOwnerRepository(services.db),
+      figures: createMirrorKindStatusRepository(services.db),
+      c4cFor: c4cClientCache(store.c4cConnections),
+      mirrorSettingsFor: async (organizationId) => mirrorSettings((await store.organizations.get(organizationId))?.settings?.mirror),
+      organizationDomains,
     }),
   ];
 }
