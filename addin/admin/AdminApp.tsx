@@ -30,6 +30,8 @@ import {
   Play20Regular,
   PlugConnected20Regular,
   Settings20Regular,
+  ArrowSync20Regular,
+  DocumentSettings20Regular,
   ShieldCheckmark20Regular,
   SignOut20Regular,
   WeatherMoon20Regular,
@@ -53,6 +55,8 @@ import { AuditLogScreen } from './features/AuditLog';
 import { MonitoringScreen } from './features/Monitoring';
 import { MonitoringOverviewScreen } from './features/MonitoringOverview';
 import { monitoringStrings } from './features/MonitoringShared';
+import { SyncSettingsScreen } from './features/SyncSettings';
+import { PresetsScreen } from './features/Presets';
 
 export type ThemeName = 'light' | 'dark';
 const THEME_KEY = 'c4c-admin-theme';
@@ -256,6 +260,8 @@ const SECTION_NAV: Array<{ section: Section; label: string; icon: JSX.Element }>
   { section: 'monitoring', label: monitoringStrings.nav, icon: <Pulse20Regular /> },
   { section: 'audit', label: strings.nav.audit, icon: <History20Regular /> },
   { section: 'settings', label: strings.nav.settings, icon: <Settings20Regular /> },
+  { section: 'sync-settings', label: strings.syncSettingsHeading, icon: <ArrowSync20Regular /> },
+  { section: 'presets', label: strings.presetsHeading, icon: <DocumentSettings20Regular /> },
 ];
 
 function Shell({ header, orgsLoading, orgsError, retryOrgs }: { header: ReactNode; orgsLoading: boolean; orgsError: unknown; retryOrgs(): void }): ReactNode {
@@ -346,5 +352,9 @@ function Screen({ route, org }: { route: Route; org: Organization | undefined })
       return <AuditLogScreen org={org} />;
     case 'settings':
       return <OrganizationSettingsScreen org={org} />;
+    case 'sync-settings':
+      return <SyncSettingsScreen org={org} />;
+    case 'presets':
+      return <PresetsScreen org={org} />;
   }
 }

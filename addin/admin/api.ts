@@ -58,6 +58,25 @@ import {
   type UserListResponse,
   type UserUpdateRequest,
 } from '../../shared/api/admin';
+import {
+  OrganizationSyncSettingsResponseSchema,
+  OrganizationSyncSettingsUpdateSchema,
+  PresetApplyRequestSchema,
+  PresetApplyResponseSchema,
+  PresetCreateRequestSchema,
+  PresetListResponseSchema,
+  PresetSchema,
+  PresetUpdateRequestSchema,
+  type OrganizationSyncSettingsUpdate,
+  type Preset,
+  type PresetApplyRequest,
+  type PresetApplyResponse,
+  type PresetCreateRequest,
+  type PresetUpdateRequest,
+} from '../../shared/api/presets';
+import { MirrorSettingsResponseSchema, MirrorSettingsSchema, type MirrorSettings, type MirrorSettingsResponse } from '../../shared/api/mirror';
+import type { OrganizationSyncSettings } from '../../shared/api/sync';
+import { z } from 'zod';
 import { AdminApiError, AdminHttp, checked, type HttpOptions } from './http';
 import { MonitoringClient } from './features/MonitoringApi';
 
@@ -225,6 +244,46 @@ export class AdminClient {
   // Activation
   activate(orgId: string, request: ActivationRequest): Promise<ActivationResponse> {
     return this.http.call({ method: 'POST', path: adminPath(`${ORG}/activation`, { orgId }), body: checked(ActivationRequestSchema, request), response: ActivationResponseSchema });
+  }
+
+  // Organization sync settings (interval, auto-resolving E8, internal mail, …)
+  async syncSettings(orgId: string, signal?: AbortSignal): Promise<OrganizationSyncSettings> {
+    return (await this.http.call({ method: 'GET', path: adminPath(`${ORG}/sync-settings`, { orgId }), response: OrganizationSyncSettingsResponseSchema, signal })).settings;
+  }
+
+  async setSyncSettings(orgId: string, update: OrganizationSyncSettingsUpdate): Promise<OrganizationSyncSettings> {
+    const body = checked(OrganizationSyncSettingsUpdateSchema, update);
+    return (await this.http.call({ method: 'PUT', path: adminPath(`${ORG}/sync-settings`, { orgId }), body, response: OrganizationSyncSettingsResponseSchema })).settings;
+  }
+
+  // Settings presets (A8)
+  async presets(orgId: string, signal?: AbortSignal): Promise<Preset[]> {
+    return (await this.http.call({ method: 'GET', path: adminPath(`${ORG}/presets`, { orgId }), response: PresetListResponseSchema, signal })).presets;
+  }
+
+  createPreset(orgId: string, request: PresetCreateRequest): Promise<Preset> {
+    return this.http.call({ method: 'POST', path: adminPath(`${ORG}/presets`, { orgId }), body: checked(PresetCreateRequestSchema, request), response: PresetSchema });
+  }
+
+  updatePreset(orgId: string, presetId: string, request: PresetUpdateRequest): Promise<Preset> {
+    return this.http.call({ method: 'PATCH', path: adminPath(`${ORG}/presets/:presetId`, { orgId, presetId }), body: checked(PresetUpdateRequestSchema, request), response: PresetSchema });
+  }
+
+  async deletePreset(orgId: string, presetId: string): Promise<void> {
+    await this.http.call({ method: 'DELETE', path: adminPath(`${ORG}/presets/:presetId`, { orgId, presetId }), response: z.object({ deleted: z.literal(true) }) });
+  }
+
+  applyPreset(orgId: string, presetId: string, request: PresetApplyRequest): Promise<PresetApplyResponse> {
+    return this.http.call({ method: 'POST', path: adminPath(`${ORG}/presets/:presetId/apply`, { orgId, presetId }), body: checked(PresetApplyRequestSchema, request), response: PresetApplyResponseSchema });
+  }
+
+  // Two-way mirroring settings and the effective mapping tables
+  mirrorSettings(orgId: string, signal?: AbortSignal): Promise<MirrorSettingsResponse> {
+    return this.http.call({ method: 'GET', path: adminPath(`${ORG}/mirror-settings`, { orgId }), response: MirrorSettingsResponseSchema, signal });
+  }
+
+  setMirrorSettings(orgId: string, settings: MirrorSettings): Promise<MirrorSettingsResponse> {
+    return this.http.call({ method: 'PUT', path: adminPath(`${ORG}/mirror-settings`, { orgId }), body: checked(MirrorSettingsSchema, settings), response: MirrorSettingsResponseSchema });
   }
 
   // Audit
