@@ -69,6 +69,10 @@ interface Group {
   streaming: boolean;
   members: Map<string, Member>;
   connection?: ews.StreamingSubscriptionConnection;
+  /** The connection's stream: aborted on close even before the library counts the connection as open. */
+  stream?: EwsStreamingTransport;
+  /** The current connection has answered (headers received). */
+  live: boolean;
   /** Bumped on every (re)open; events of older connections are ignored. */
   generation: number;
   backoff: Backoff;
@@ -125,9 +129,9 @@ export class EwsPushChannel implements PushChannel {
     this.memberOf.clear();
   }
 
-  /** Open streaming connections (tests). */
-  openConnections(): number {
-    return [...this.groups.values()].filter((g) => g.connection?.IsOpen).length;
+  /** Streaming connections whose server has answered (tests, the bench). */
+  liveConnections(): number {
+    return [...this.groups.values()].filter((g) => g.live && g.connection !== undefined).length;
   }
 
   /** Groups as they are (tests, the bench): anchor, mode and member addresses. */
@@ -186,6 +190,7 @@ export class EwsPushChannel implements PushChannel {
         generation: 0,
         backoff: this.newBackoff(),
         dirty: true,
+        live: false,
       };
       this.groups.set(key, group);
     }
@@ -301,10 +306,13 @@ export class EwsPushChannel implements PushChannel {
 
   private closeConnection(group: Group): void {
     group.generation += 1;
+    group.live = false;
     if (group.timer) clearTimeout(group.timer);
     group.timer = undefined;
     const connection = group.connection;
+    const stream = group.stream;
     group.connection = undefined;
+    group.stream = undefined;
     if (connection?.IsOpen) {
       try {
         connection.Close();
@@ -312,6 +320,9 @@ export class EwsPushChannel implements PushChannel {
         // Closing a connection that is going down anyway.
       }
     }
+    // A request still waiting for its first byte is not "open" for the library: abort it here, or it would hold one
+    // of the account's hanging connections on the server.
+    stream?.disconnect();
   }
 
   private open(group: Group): void {
@@ -330,6 +341,7 @@ export class EwsPushChannel implements PushChannel {
       if (ended || generation !== group.generation) return;
       ended = true;
       group.connection = undefined;
+      group.live = false;
       if (this.stopped) return;
       if (error === null || error === undefined) {
         // The server closed the connection after its lifetime (ConnectionStatus Closed): reopen at once.
@@ -341,7 +353,9 @@ export class EwsPushChannel implements PushChannel {
       void this.reconnect(group, step.delayMs);
     };
     connection.OnResponseHeader.push(() => {
-      if (generation === group.generation) group.backoff = this.newBackoff();
+      if (generation !== group.generation) return;
+      group.backoff = this.newBackoff();
+      group.live = true;
     });
     connection.OnNotificationEvent.push((_sender, args) => {
       if (generation !== group.generation) return;
@@ -361,6 +375,7 @@ export class EwsPushChannel implements PushChannel {
     });
     connection.OnDisconnect.push((_sender, args) => onEnd(args.Exception));
     group.connection = connection;
+    group.stream = transport;
     this.stats.connectionsOpened += 1;
     connection.Open().catch((error: unknown) => onEnd(error ?? new Error('GetStreamingEvents failed')));
   }

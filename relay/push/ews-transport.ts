@@ -65,8 +65,9 @@ export class EwsStreamingTransport implements IXHRApi {
             }
           });
           res.on('end', () => finish('end'));
-          res.on('aborted', () => finish('error', new Error('The streaming connection was cut.')));
           res.on('error', (error) => finish('error', error));
+          // A cut connection may only say 'close' (no 'end', no 'error').
+          res.on('close', () => finish(res.complete ? 'end' : 'error', new Error('The streaming connection was cut.')));
         },
       );
       req.on('error', (error) => finish('error', error));

@@ -1,7 +1,8 @@
 /**
  * The one debounced trigger every push channel calls. A burst of notifications for one mailbox (a user categorizing
  * 50 emails, Graph's at-least-once duplicates, an EWS stream repeating events after a reconnect) gives one session:
- * the first notification opens a short window, later ones inside it are folded in, and at its end one syncNow runs.
+ * the first notification opens a short window, each later one extends it (up to maxWaitMs after the first), and when
+ * the burst has been quiet for the window one syncNow runs.
  * syncNow itself never doubles a waiting or running session (the exclusive queue), so a notification arriving while
  * a session runs queues exactly one follow-up session, which picks up what the running one may have missed.
  */
@@ -13,8 +14,10 @@ import type { PushEvent, PushTrigger } from './types';
 export interface PushTriggerOptions {
   sync: Pick<SyncControl, 'syncNow'>;
   logger: Logger;
-  /** How long a burst is collected before its one session is queued. Default 1.5 s. */
+  /** Quiet time after a burst's last notification before its one session is queued. Default 1.5 s. */
   debounceMs?: number;
+  /** Longest a burst's session is held back after its first notification. Default 4 × debounceMs. */
+  maxWaitMs?: number;
   /** Called once per queued session with the delay between the server's change and the notification's arrival. */
   onLag?: (source: PushEvent['source'], lagMs: number) => void;
   onQueued?: (source: PushEvent['source'], result: 'queued' | 'already-queued' | 'running' | 'refused') => void;
@@ -24,7 +27,8 @@ export interface PushTriggerOptions {
 export function createPushTrigger(options: PushTriggerOptions): PushTrigger {
   const debounceMs = options.debounceMs ?? 1500;
   const now = options.now ?? (() => new Date());
-  const pending = new Map<string, { timer: NodeJS.Timeout; source: PushEvent['source'] }>();
+  const maxWaitMs = options.maxWaitMs ?? 4 * debounceMs;
+  const pending = new Map<string, { timer: NodeJS.Timeout; source: PushEvent['source']; since: number }>();
   let triggered = 0;
   let stopped = false;
 
@@ -50,10 +54,15 @@ export function createPushTrigger(options: PushTriggerOptions): PushTrigger {
       if (stopped) return;
       if (event.changedAt) options.onLag?.(event.source, Math.max(0, now().getTime() - event.changedAt.getTime()));
       const key = `${organizationId}/${userId}`;
-      if (pending.has(key)) return;
-      const timer = setTimeout(() => fire(organizationId, userId, event.source), debounceMs);
+      const waiting = pending.get(key);
+      const at = Date.now();
+      // Trailing debounce: every notification of a burst pushes the session back by the window, but never beyond
+      // maxWaitMs after the burst's first one (a mailbox changing all the time still gets its session).
+      if (waiting && at - waiting.since >= maxWaitMs) return;
+      if (waiting) clearTimeout(waiting.timer);
+      const timer = setTimeout(() => fire(organizationId, userId, event.source), waiting ? Math.min(debounceMs, waiting.since + maxWaitMs - at) : debounceMs);
       timer.unref();
-      pending.set(key, { timer, source: event.source });
+      pending.set(key, { timer, source: event.source, since: waiting?.since ?? at });
     },
     get triggered() {
       return triggered;

@@ -148,7 +148,7 @@ export function createPushSubscriptionRepository(db: Queryable): PushSubscriptio
           input.remoteId,
           input.resource,
           input.clientState === undefined ? null : hashClientState(input.clientState),
-          input.expiresAt ?? null,
+          input.expiresAt?.toISOString() ?? null,
           input.watermark ?? null,
           input.anchorMailbox ?? null,
         ],
@@ -156,7 +156,7 @@ export function createPushSubscriptionRepository(db: Queryable): PushSubscriptio
       return toSubscription(rows[0]);
     },
     async renewed(id, expiresAt, watermark) {
-      await db.query(`UPDATE push_subscriptions SET expires_at = $2, renewed_at = now(), needs = NULL, watermark = COALESCE($3, watermark) WHERE id = $1::bigint`, [id, expiresAt ?? null, watermark ?? null]);
+      await db.query(`UPDATE push_subscriptions SET expires_at = $2, renewed_at = now(), needs = NULL, watermark = COALESCE($3, watermark) WHERE id = $1::bigint`, [id, expiresAt?.toISOString() ?? null, watermark ?? null]);
     },
     async remove(id) {
       await db.query(`DELETE FROM push_subscriptions WHERE id = $1::bigint`, [id]);
@@ -179,14 +179,14 @@ export function createPushSubscriptionRepository(db: Queryable): PushSubscriptio
       const stored = Buffer.from(row?.client_state_sha256 ?? '0'.repeat(64), 'hex');
       const match = crypto.timingSafeEqual(given, stored) && row !== undefined && row.client_state_sha256 !== null && clientState !== undefined;
       if (!match) return undefined;
-      await db.query(`UPDATE push_subscriptions SET last_notification_at = $2 WHERE id = $1::bigint`, [row.id, now]);
+      await db.query(`UPDATE push_subscriptions SET last_notification_at = $2 WHERE id = $1::bigint`, [row.id, now.toISOString()]);
       return toSubscription(row);
     },
     async touch(kinds, remoteId, now, watermark) {
       const { rows } = await db.query<Row>(
         `UPDATE push_subscriptions SET last_notification_at = $3, watermark = COALESCE($4, watermark)
           WHERE kind = ANY($1::text[]) AND remote_id = $2 RETURNING ${COLUMNS}`,
-        [kinds, remoteId, now, watermark ?? null],
+        [kinds, remoteId, now.toISOString(), watermark ?? null],
       );
       return rows[0] ? toSubscription(rows[0]) : undefined;
     },

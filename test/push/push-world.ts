@@ -20,7 +20,7 @@ import { startPush, type PushHandle } from '../../relay/push';
 import { graphPushChannel, type GraphPushOptions } from '../../relay/push/graph-channel';
 import { ewsPushChannel, type EwsPushOptions } from '../../relay/push/ews-channel';
 import { createPushTrigger } from '../../relay/push/trigger';
-import type { PushChannelFactory, PushTrigger } from '../../relay/push/types';
+import type { PushChannelFactory, PushServices, PushTrigger } from '../../relay/push/types';
 import { createJobQueue, type JobQueue } from '../../relay/scheduler/jobs';
 import { createSecretBox } from '../../relay/secrets';
 import { createStore, migrate, openDb, type Db, type Store } from '../../relay/store';
@@ -68,6 +68,8 @@ export interface PushWorld {
   engine: SyncEngine;
   trigger: PushTrigger;
   push: PushHandle;
+  /** What the channels were started with (to start another channel in a test). */
+  services: PushServices;
   origin: string;
   organizations: Record<Via, string>;
   graphSubscriptions: GraphSubscriptions;
@@ -88,6 +90,7 @@ export interface PushWorld {
 
 export async function startPushWorld(options: PushWorldOptions = {}): Promise<PushWorld> {
   const [bed, c4c] = await Promise.all([startGraphTestbed(), startC4cEmulator({ seedDemo: true })]);
+  if (!bed.exchange.store.serviceAccount(DEMO_EWS_SERVICE_ACCOUNT.username)) bed.exchange.store.addServiceAccount(DEMO_EWS_SERVICE_ACCOUNT.username, DEMO_EWS_SERVICE_ACCOUNT.password);
   const db = await openDb({ dataDir: 'memory://' });
   await migrate(db);
   const secrets = createSecretBox(crypto.randomBytes(32));
@@ -126,7 +129,8 @@ export async function startPushWorld(options: PushWorldOptions = {}): Promise<Pu
   const factories: PushChannelFactory[] = [];
   if (channels.includes('graph')) factories.push(graphPushChannel({ graph: bed.options(), ...options.graph }));
   if (channels.includes('ews')) factories.push(ewsPushChannel({ ...options.ews }));
-  const push = await startPush({ config, logger, db, secrets, jobs, sync: engine.control, publicOrigin: () => origin }, { factories, trigger, reconcileMs: 0 });
+  const services: PushServices = { config, logger, db, secrets, jobs, sync: engine.control, trigger, publicOrigin: () => origin };
+  const push = await startPush(services, { factories, trigger, reconcileMs: 0 });
   const mailboxes = createMailboxSyncRepository(db);
 
   const addUsers = async (via: Via, count: number) => {
@@ -164,6 +168,7 @@ export async function startPushWorld(options: PushWorldOptions = {}): Promise<Pu
     engine,
     trigger,
     push,
+    services,
     origin,
     organizations,
     graphSubscriptions: graphSubscriptionsOf(bed.exchange.store, bed.exchange.control),
@@ -186,6 +191,8 @@ export async function startPushWorld(options: PushWorldOptions = {}): Promise<Pu
       await engine.stop({ timeoutMs: 5000 });
       await jobs.stop({ timeoutMs: 2000 });
       await db.close();
+      graphSubscriptionsOf(bed.exchange.store, bed.exchange.control).close();
+      ewsNotificationsOf(bed.exchange.store, bed.exchange.control).close();
       await bed.close();
       await c4c.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
