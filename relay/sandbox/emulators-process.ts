@@ -18,6 +18,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { DEMO_ADDIN_CLIENT_ID, DEMO_TENANT_ID, DEMO_USERS } from '../../test/emulators/demo-identities';
 import { startC4cEmulator } from '../../test/emulators/c4c';
@@ -97,27 +98,42 @@ export async function startEmulatorsProcess(): Promise<{ descriptor: EmulatorsDe
   };
 }
 
-/** A token of the Entra emulator (over its HTTP control API, trusted through NODE_EXTRA_CA_CERTS or `ca`). */
-async function issueToken(entraOrigin: string, body: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${entraOrigin}/__control/tokens/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`Entra emulator token: ${response.status} ${await response.text()}`);
-  const token = ((await response.json()) as { access_token?: string }).access_token;
-  if (!token) throw new Error('Entra emulator answered no token');
-  return token;
+/** A token of the Entra emulator over its HTTP control API (HTTPS with the emulators' own CA, `caFile`). */
+function issueToken(entraOrigin: string, caFile: string, body: Record<string, unknown>): Promise<string> {
+  const payload = JSON.stringify(body);
+  return new Promise<string>((resolve, reject) => {
+    const request = https.request(
+      `${entraOrigin}/__control/tokens/user`,
+      { method: 'POST', ca: fs.readFileSync(caFile, 'utf8'), headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          if (response.statusCode !== 200) return reject(new Error(`Entra emulator token: ${response.statusCode} ${text}`));
+          const token = (JSON.parse(text) as { access_token?: string }).access_token;
+          if (token) resolve(token);
+          else reject(new Error('Entra emulator answered no token'));
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 /** A sidebar token of a demo user (for the bench and for trying the API by hand). */
-export function demoUserToken(entraOrigin: string, oid: string): Promise<string> {
-  return issueToken(entraOrigin, { tenantId: DEMO_TENANT_ID, audience: DEMO_ADDIN_CLIENT_ID, oid, scp: 'access_as_user' });
+export function demoUserToken(entraOrigin: string, caFile: string, oid: string): Promise<string> {
+  return issueToken(entraOrigin, caFile, { tenantId: DEMO_TENANT_ID, audience: DEMO_ADDIN_CLIENT_ID, oid, scp: 'access_as_user' });
 }
 
 /**
  * The demo users in a relay started with `emulators.env`, through the admin console's API (the relay creates the
  * organization itself from ORG_TENANT_ID). Idempotent: users that exist are left as they are.
  */
-export async function provisionDemoUsers(relayUrl: string, entraOrigin: string): Promise<{ organizationId: string; created: number }> {
+export async function provisionDemoUsers(relayUrl: string, entraOrigin: string, caFile: string): Promise<{ organizationId: string; created: number }> {
   const admin = DEMO_USERS.find((u) => u.role === 'admin') ?? DEMO_USERS[0];
-  const token = await issueToken(entraOrigin, { tenantId: DEMO_TENANT_ID, audience: DEMO_ADDIN_CLIENT_ID, oid: admin.oid, scp: 'access_as_user', overrides: { roles: ['Admin'] } });
+  const token = await issueToken(entraOrigin, caFile, { tenantId: DEMO_TENANT_ID, audience: DEMO_ADDIN_CLIENT_ID, oid: admin.oid, scp: 'access_as_user', overrides: { roles: ['Admin'] } });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const list = await fetch(`${relayUrl}/api/admin/organizations`, { headers });
   if (!list.ok) throw new Error(`GET /api/admin/organizations: ${list.status} ${await list.text()}`);
@@ -144,7 +160,7 @@ async function main(): Promise<void> {
     const envFile = path.resolve(process.env.EMULATORS_DIR ?? 'data', 'emulators.env');
     const env = Object.fromEntries(fs.readFileSync(envFile, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'|'$/g, '')]));
     const entraOrigin = new URL(env.ENTRA_AUTHORITY_HOST).origin;
-    const result = await provisionDemoUsers(relayUrl.replace(/\/$/, ''), entraOrigin);
+    const result = await provisionDemoUsers(relayUrl.replace(/\/$/, ''), entraOrigin, env.NODE_EXTRA_CA_CERTS);
     process.stdout.write(`demo users provisioned in organization ${result.organizationId} (${result.created} created)\n`);
     return;
   }
