@@ -87,12 +87,13 @@ async function rejectSessions(organizationId: string, userId: string, times: num
     await waitFor(idle, 60_000, 'the running session to end');
     const status = await sync.status(organizationId, userId);
     if (status.status !== 'enabled' || (status.lastFailure?.class === 'credentials-rejected' && status.lastFailure.consecutive >= times)) return;
-    const seen = status.recentRuns[0]?.id;
+    // A session that changed nothing may leave no run row; its end moves lastSessionAt.
+    const seen = status.lastSessionAt;
     const { result } = await sync.syncNow(organizationId, userId, { kind: 'system', id: 'test' });
     if (result === 'running') continue;
     await waitFor(async () => {
       const now = await sync.status(organizationId, userId);
-      return now.recentRuns[0] !== undefined && now.recentRuns[0].id !== seen && now.recentRuns[0].outcome !== 'running';
+      return now.lastSessionAt !== seen && now.recentRuns[0]?.outcome !== 'running';
     }, 90_000, `session ${round + 1}`);
   }
 }

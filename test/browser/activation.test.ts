@@ -77,13 +77,20 @@ async function rejectSessions(organizationId: string, userId: string, times: num
     await waitFor(idle, 60_000, 'the running session to end');
     const status = await sync.status(organizationId, userId);
     if (status.status !== 'enabled' || (status.lastFailure?.class === 'credentials-rejected' && status.lastFailure.consecutive >= times)) return;
-    const seen = status.recentRuns[0]?.id;
+    // A session that changed nothing may leave no run row; its end moves lastSessionAt.
+    const seen = status.lastSessionAt;
     const { result } = await sync.syncNow(organizationId, userId, { kind: 'system', id: 'test' });
     if (result === 'running') continue;
-    await waitFor(async () => {
+    try {
+      await waitFor(async () => {
+        const now = await sync.status(organizationId, userId);
+        return now.lastSessionAt !== seen && now.recentRuns[0]?.outcome !== 'running';
+      }, 90_000, `session ${round + 1}`);
+    } catch (error) {
       const now = await sync.status(organizationId, userId);
-      return now.recentRuns[0] !== undefined && now.recentRuns[0].id !== seen && now.recentRuns[0].outcome !== 'running';
-    }, 90_000, `session ${round + 1}`);
+      const { rows } = await env.relay.services.db.query('SELECT name, state::text, singleton_key, created_on, start_after, started_on FROM pgboss.job WHERE singleton_key = $1 ORDER BY created_on DESC LIMIT 5', [userId]).catch((e: unknown) => ({ rows: [String(e)] }));
+      throw new Error(`${(error as Error).message} (syncNow: ${result}); status ${JSON.stringify({ ...now, recentRuns: now.recentRuns.slice(0, 3) })}; jobs ${JSON.stringify(rows)}`, { cause: error });
+    }
   }
 }
 
@@ -205,9 +212,12 @@ it('Exchange: when Autodiscover finds nothing, the extended login form asks for 
 });
 
 it('after six sessions the mail server rejected, asks to authorize again with its reason, and the same flow resumes sync', async () => {
-  // Anna is activated (previous test) and then changes her password in Exchange.
+  // Anna activated with her Exchange password, and then changed it in Exchange.
   const sync = env.relay.services.sync;
-  await expect(sync.status(organizationId, annaId)).resolves.toMatchObject({ activated: true });
+  await env.store.mailboxAccess.set(organizationId, { kind: 'ews-direct', ewsUrl: env.sandbox.exchange.ewsUrl });
+  await reset();
+  await env.store.mailboxAccess.setUserCredential(organizationId, annaId, 'password', DEMO_MAILBOX_PASSWORD);
+  await sync.enable(organizationId, [annaId], { kind: 'user', id: annaId });
   env.sandbox.exchange.store.setPassword(ANNA.email, 'changed-in-exchange');
   await rejectSessions(organizationId, annaId, 6);
   const failed = await sync.status(organizationId, annaId);
