@@ -16,6 +16,9 @@ import type { AuditRepository } from '../store/audit';
 import type { MailboxSyncRepository, MailboxSyncState, SyncRunRecord } from '../store/mailboxes';
 import type { OrganizationRepository } from '../store/organizations';
 import { adviceFor } from './classify';
+import type { MirrorKindStatus } from '../../shared/api/mirror';
+import { createMirrorKindStatusRepository, createMirrorLinkRepository } from '../store/mirror-links';
+import { MIRROR_KINDS } from './mirror/types';
 import { MailboxNotActivatedError, MailboxPausedError, type Actor, type EnableResult, type SyncControl, type SyncNowResult } from './types';
 
 export const SESSION_QUEUE = 'sync-session';
@@ -116,11 +119,28 @@ export function createSyncControl(deps: SyncControlDeps): SyncControlService {
     }));
   }
 
+  /** Per mirrored kind: links by state and the last session's conflicts and records beyond the limit. */
+  async function mirrorStatus(organizationId: string, userId: string): Promise<MirrorKindStatus[]> {
+    const [counts, figures] = await Promise.all([createMirrorLinkRepository(deps.db).counts(organizationId, userId), createMirrorKindStatusRepository(deps.db).list(organizationId, userId)]);
+    const byKind = new Map(figures.map((f) => [f.kind, f]));
+    return MIRROR_KINDS.filter((k) => counts[k] !== undefined || byKind.has(k)).map((kind) => ({
+      kind,
+      linked: (counts[kind]?.linked ?? 0) + (counts[kind]?.observer ?? 0),
+      detached: counts[kind]?.detached ?? 0,
+      conflicts: byKind.get(kind)?.conflicts ?? 0,
+      beyondLimit: byKind.get(kind)?.beyondLimit ?? 0,
+    }));
+  }
+
   async function statusOf(organizationId: string, userId: string, known?: MailboxSyncState): Promise<SyncStatus> {
     const state = known ?? (await mailboxes.get(organizationId, userId));
     if (!state) return { activated: false, recentRuns: [], itemErrors: [] };
     const settings = await settingsOf(organizationId);
-    const [runs, errors] = await Promise.all([mailboxes.listRuns(organizationId, userId, { limit: RECENT_RUNS }), itemErrors(organizationId, userId, settings.maxItemAttempts)]);
+    const [runs, errors, mirror] = await Promise.all([
+      mailboxes.listRuns(organizationId, userId, { limit: RECENT_RUNS }),
+      itemErrors(organizationId, userId, settings.maxItemAttempts),
+      mirrorStatus(organizationId, userId),
+    ]);
     const running = state.currentRunId !== undefined;
     return {
       activated: true,
@@ -144,6 +164,7 @@ export function createSyncControl(deps: SyncControlDeps): SyncControlService {
       intervalMinutes: settings.intervalMinutes,
       recentRuns: runs.map(runToApi),
       itemErrors: errors,
+      ...(mirror.length > 0 ? { mirror } : {}),
     };
   }
 

@@ -11,6 +11,7 @@
  *   POST /api/me/sync/now                 → SyncNowResponse (202)
  */
 import { z } from 'zod';
+import { MirrorKindStatusSchema } from './mirror';
 import { storable } from './fields';
 
 /** An address or a domain is at most 320 characters (RFC 5321: 64 + @ + 255); anything longer is refused, not stored. */
@@ -178,6 +179,8 @@ export const SyncStatusSchema = z.object({
   intervalMinutes: z.number().int().positive().optional(),
   recentRuns: z.array(SyncRunSchema),
   itemErrors: z.array(ItemErrorSchema),
+  /** Two-way mirroring per kind (links by state, conflicts and records beyond the limit in the last session). */
+  mirror: z.array(MirrorKindStatusSchema).optional(),
 });
 export type SyncStatus = z.infer<typeof SyncStatusSchema>;
 
