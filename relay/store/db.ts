@@ -53,6 +53,13 @@ export interface OpenDbOptions {
 type PgliteModule = typeof import('@electric-sql/pglite');
 
 /**
+ * PGlite is one connection in the relay's own process, and its WASM memory never shrinks: PostgreSQL's server-sized
+ * default of 128 MB shared buffers was ~120 MB of the relay's idle RSS (measured, issue 12). 16 MB holds the hot
+ * pages of a small deployment; larger ones run on PostgreSQL (DATABASE_URL).
+ */
+const PGLITE_CONF = ['shared_buffers = 16MB'];
+
+/**
  * How PGlite gets loaded. Normally an ordinary `require`. Under Jest, test code runs in a vm context whose module
  * system rejects dynamic `import()` (unless Node runs with --experimental-vm-modules), and PGlite's WASM loader uses
  * `import()`; so there PGlite is loaded by Node's own loader (`Module._load`, the long-stable entry point that
@@ -210,7 +217,7 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
   }
   const dataDir = options.dataDir ?? 'memory://';
   if (!dataDir.includes('://')) fs.mkdirSync(dataDir, { recursive: true });
-  const pg = await loadPglite().create(dataDir);
+  const pg = await loadPglite().create(dataDir, { postgresqlconf: PGLITE_CONF });
   return new PgliteDb(pg);
 }
 
