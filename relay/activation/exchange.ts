@@ -53,6 +53,8 @@ export async function activateExchange(deps: ActivationDeps, caller: ActivationC
     }
   }
 
+  // The password is sent to this URL: never in clear text outside the sandbox.
+  if (!deps.allowHttpEwsUrl && new URL(ewsUrl).protocol !== 'https:') throw new MailboxTestFailedError(`The EWS URL must start with https:// (${ewsUrl} would send your password unencrypted).`, 'ewsUrl');
   const credentials = (url: string): MailboxAccess => ({ kind: 'ews-direct', ewsUrl: url, username: login, password: input.password });
   const check = await testMailbox(deps, user.email, credentials(ewsUrl));
   if (!check.ok) throw failed(check, ewsUrl);

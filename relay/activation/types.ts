@@ -29,6 +29,8 @@ export interface ActivationDeps {
   msal?: MsalOverrides;
   /** Autodiscover origins and timeout (default: `https://<domain>`, `https://autodiscover.<domain>`). */
   autodiscover?: Pick<AutodiscoverOptions, 'candidates' | 'timeoutMs'>;
+  /** Accept http:// EWS URLs (the sandbox's emulator); otherwise a user's password only goes to https://. */
+  allowHttpEwsUrl?: boolean;
   /** How long a consent may take from start to finish (default 10 minutes). */
   consentTtlMs?: number;
   now?: () => number;

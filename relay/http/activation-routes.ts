@@ -126,7 +126,7 @@ export function activationRouteEntries(services: RelayServices, requireUser: Req
     // Read late: with PORT=0 the public origin is known only once the port is bound.
     publicOrigin: () => services.config.publicOrigin,
     ...(msal ? { msal } : {}),
-    ...(sandbox ? { autodiscover: { candidates: () => [new URL(sandbox.exchange.ewsUrl).origin], timeoutMs: 5000 } } : {}),
+    ...(sandbox ? { autodiscover: { candidates: () => [new URL(sandbox.exchange.ewsUrl).origin], timeoutMs: 5000 }, allowHttpEwsUrl: true } : {}),
   };
   const loadOfficeJs = sandbox === undefined;
   return [
