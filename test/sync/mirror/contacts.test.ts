@@ -204,4 +204,20 @@ describe.each(modes)('contact mirroring (%s)', (mode) => {
     const again = await mirrorSession(testbed, client, u);
     expect(again.counts).toEqual({ mirrorBeyondLimit: 2 });
   });
+
+  test('a crash between the two writes of a create leaves an unstamped copy: it is joined by content, not duplicated', async () => {
+    const u = await newMirrorUser(testbed, mode);
+    const [a, b] = seedContacts(u, 2);
+    await mirrorSession(testbed, client, u); // folders
+    await testbed.db.query(`DELETE FROM mirror_links WHERE user_id = $1`, [u.userId]);
+    await testbed.db.query(`DELETE FROM mailbox_cursors WHERE user_id = $1 AND (folder_key LIKE 'mirror:%' OR folder_key LIKE 'c4c:%')`, [u.userId]);
+    for (const c of await folderContacts(u, 'contacts')) await u.mailbox.deleteContact(c.id);
+    // As the killed session left it: a's copy created but not stamped.
+    await u.mailbox.createContact(await folderIdOf(u, 'contacts'), { givenName: String(a.FirstName), surname: String(a.LastName), displayName: `${a.FirstName} ${a.LastName}`, jobTitle: 'Buyer', emailAddresses: [{ address: String(a.Email) }], categories: [] });
+    const report = await mirrorSession(testbed, client, u);
+    expect(report.errors).toEqual([]);
+    const items = await folderContacts(u, 'contacts');
+    expect(items.map((i) => i.surname).sort()).toEqual([a.LastName, b.LastName].sort());
+    expect(contactsOf(u)).toHaveLength(2);
+  });
 });

@@ -130,6 +130,11 @@ describe('a relay killed while mirroring 500 contacts [pglite]', () => {
 
     const items = folderItems();
     const stamps = items.map(stampOf);
+    if (process.env.CRASH_DEBUG) {
+      const bySurname = new Map<string, unknown[]>();
+      for (const i of items) bySurname.set(String((i as { surname?: string }).surname), [...(bySurname.get(String((i as { surname?: string }).surname)) ?? []), { id: i.id, stamp: stampOf(i), createdAt: i.createdAt }]);
+      console.log(JSON.stringify({ byA, duplicates: [...bySurname].filter(([, v]) => v.length > 1) }, null, 1));
+    }
     expect(items).toHaveLength(CONTACTS);
     expect(new Set(stamps).size).toBe(CONTACTS);
     expect(stamps.every((s) => s !== undefined && ids.has(String(s)))).toBe(true);
