@@ -19,6 +19,7 @@ const sections: Section[] = [
   { title: 'Mailbox changes over Graph', module: './mailbox-graph', exportName: 'benchGraph' },
   { title: 'Sync engine: idle sessions, throughput of one relay process, C4C requests per saved email, naive baseline', module: './sync', exportName: 'benchSync' },
   { title: 'Admin: CSV import of 10,000 rows, access check of 1,000 users', module: './admin', exportName: 'benchAdmin' },
+  { title: 'Mirroring: first mirroring of 10,000 contacts at 20 ms, an incremental session with 10 changes, naive full-compare baseline', module: './mirror', exportName: 'benchMirror' },
   { title: 'Push: categorize → C4C record latency with Graph notifications and EWS streaming (200 changes, 100 mailboxes, 20 ms)', module: './push', exportName: 'benchPush' },
   { title: 'Load: saves/s and latency of the relay alone at 50-400/s offered, back-pressure, RSS (emulators in their own process)', module: './load', exportName: 'benchLoad' },
 ];
