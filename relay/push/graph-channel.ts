@@ -12,7 +12,8 @@
  * answers "can only be N minutes" is asked again with N), renewed by PATCH once less than `renewBeforeMinutes`
  * (default half the lifetime) is left, or at once after reauthorizationRequired. subscriptionRemoved → re-created;
  * missed → a session (handled by the endpoint); a renewal answered 404 → re-created. Subscriptions of mailboxes that
- * are no longer enabled, or of resources no longer wanted, are deleted.
+ * are no longer enabled, or of resources no longer wanted, are deleted, and so are orphans: subscriptions of the app
+ * that point at this relay but that no row knows (older than 10 minutes).
  */
 import crypto from 'node:crypto';
 import type { GraphMailboxOptions } from '../mailbox/graph';
@@ -64,7 +65,7 @@ export class GraphPushChannel implements PushChannel {
   private readonly stopListening: () => void;
   private stopped = false;
   /** Counts for tests and the bench. */
-  readonly stats = { created: 0, renewed: 0, deleted: 0, recreated: 0, failures: 0 };
+  readonly stats = { created: 0, renewed: 0, deleted: 0, recreated: 0, orphansDeleted: 0, failures: 0 };
 
   constructor(
     private readonly services: PushServices,
@@ -116,6 +117,36 @@ export class GraphPushChannel implements PushChannel {
     }
     for (const [key, { mailbox, kind }] of wanted) if (!have.has(key)) work.push(this.limited(() => this.create(mailbox, kind)));
     await Promise.all(work);
+    // Orphans: subscriptions of this app pointing at this relay that no row knows (a create whose answer was lost,
+    // two relay processes subscribing the same mailbox at once). Graph would keep notifying them until expiry.
+    const known = new Set((await this.repo.list(GRAPH_KINDS)).map((s) => s.remoteId));
+    const apps = new Map<string, PushMailbox>();
+    for (const mailbox of mailboxes) if (mailbox.accessKind === 'graph-app' && !apps.has(mailbox.organizationId)) apps.set(mailbox.organizationId, mailbox);
+    await Promise.all([...apps.values()].map((mailbox) => this.limited(() => this.dropOrphans(mailbox, known))));
+  }
+
+  private async dropOrphans(mailbox: PushMailbox, known: Set<string>): Promise<void> {
+    const client = await this.client(mailbox.organizationId, mailbox.userId);
+    if (!client) return;
+    const ours = `${this.services.publicOrigin()}${GRAPH_NOTIFICATION_PATH}`;
+    // Made more than 10 minutes ago (another process may be about to store a fresh one).
+    const youngerThan = this.now().getTime() + (this.lifetimeMinutes - 10) * 60_000;
+    let next: string | undefined = '/subscriptions';
+    for (let page = 0; next && page < 50; page++) {
+      const result = await client.transport.call('GET', next);
+      const body = result.body as { value?: Array<{ id?: unknown; notificationUrl?: unknown; expirationDateTime?: unknown }>; '@odata.nextLink'?: unknown };
+      for (const s of body.value ?? []) {
+        if (typeof s.id !== 'string' || s.notificationUrl !== ours || known.has(s.id)) continue;
+        if (typeof s.expirationDateTime === 'string' && Date.parse(s.expirationDateTime) > youngerThan) continue;
+        try {
+          await client.transport.call('DELETE', `/subscriptions/${encodeURIComponent(s.id)}`);
+          this.stats.orphansDeleted += 1;
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'not-found') throw error;
+        }
+      }
+      next = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined;
+    }
   }
 
   private async limited(fn: () => Promise<void>): Promise<void> {

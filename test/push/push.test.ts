@@ -187,6 +187,18 @@ describe('Graph subscription lifecycle', () => {
     expect((await repo().list(['graph-messages'])).some((r) => r.remoteId === replacement.id)).toBe(true);
   }, 60000);
 
+  test('an orphan (a subscription of the app pointing at this relay that no row knows) is deleted', async () => {
+    const u = await world.addUser('graph');
+    const template = messagesSubscription(u.address);
+    const orphan = { ...template, id: '11111111-2222-4333-8444-555555555555', expirationDateTime: new Date(Date.now() + 24 * 3600_000).toISOString() };
+    world.graphSubscriptions.subscriptions.set(orphan.id, orphan);
+    const deleted = graphChannel().stats.orphansDeleted;
+    await world.push.reconcile();
+    expect(world.graphSubscriptions.subscriptions.has(orphan.id)).toBe(false);
+    expect(world.graphSubscriptions.subscriptions.has(template.id)).toBe(true);
+    expect(graphChannel().stats.orphansDeleted).toBe(deleted + 1);
+  }, 60000);
+
   test('a paused mailbox loses its subscriptions (Graph and EWS); resumed, they come back', async () => {
     const g = await world.addUser('graph');
     const e = await world.addUser('ews');
