@@ -33,6 +33,7 @@ const AWAIT_RUN_MS = 120_000;
 const RUNS_SHOWN = 8;
 
 const useStyles = makeStyles({
+  badge: { marginLeft: tokens.spacingHorizontalXS },
   titleRow: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, flexWrap: 'wrap' },
   facts: {
     display: 'grid',
@@ -281,6 +282,7 @@ function StatusView({ status, client, timeZone, replace }: StatusViewProps): Rea
 
       {(running || awaiting !== null) && <SessionProgress status={status} running={running} />}
 
+      {status.mirror !== undefined && status.mirror.length > 0 && <MirrorCounts mirror={status.mirror} />}
       <RecentRuns runs={status.recentRuns.slice(0, RUNS_SHOWN)} timeZone={timeZone} />
       <ItemErrors status={status} timeZone={timeZone} />
     </>
@@ -385,6 +387,44 @@ function ItemErrors({ status, timeZone }: { status: SyncStatusData; timeZone?: s
           ))}
         </ul>
       )}
+    </section>
+  );
+}
+
+const MIRROR_KIND_LABELS: Record<NonNullable<SyncStatusData['mirror']>[number]['kind'], string> = {
+  appointment: 'Meetings',
+  task: 'Tasks',
+  contact: 'Contacts',
+  account: 'Accounts',
+  individualCustomer: 'Individual customers',
+};
+
+/** Two-way mirroring per type: items kept in step, conflicts the last session decided, records beyond the limit. */
+function MirrorCounts({ mirror }: { mirror: NonNullable<SyncStatusData['mirror']> }): ReactNode {
+  const styles = useStyles();
+  const common = useCommonStyles();
+  return (
+    <section className={common.section} aria-labelledby="mirror-heading" data-testid="mirror-counts">
+      <h3 id="mirror-heading" className={styles.subheading}>Mirrored with SAP Cloud for Customer</h3>
+      <ul className={styles.list}>
+        {mirror.map((k) => (
+          <li key={k.kind} data-testid={`mirror-${k.kind}`}>
+            <Text weight="semibold">{MIRROR_KIND_LABELS[k.kind]}: </Text>
+            <Text>{`${k.linked} in sync`}</Text>
+            {k.detached > 0 && <Caption1 className={common.muted}>{` · ${k.detached} deleted on one side only`}</Caption1>}
+            {k.conflicts > 0 && (
+              <Badge appearance="tint" color="warning" className={styles.badge}>
+                {`${k.conflicts} ${k.conflicts === 1 ? 'conflict' : 'conflicts'} resolved`}
+              </Badge>
+            )}
+            {k.beyondLimit > 0 && (
+              <Badge appearance="tint" color="informative" className={styles.badge}>
+                {`${k.beyondLimit} beyond the limit, not mirrored`}
+              </Badge>
+            )}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
