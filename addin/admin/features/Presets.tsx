@@ -79,6 +79,9 @@ const useStyles = makeStyles({
     display: 'flex',
     flexDirection: 'column',
   },
+  hint: { color: tokens.colorNeutralForeground3, marginTop: tokens.spacingVerticalXS },
+  error: { color: tokens.colorPaletteRedForeground1, marginTop: tokens.spacingVerticalXS },
+  notSet: { color: tokens.colorNeutralForeground3, display: 'block', paddingLeft: tokens.spacingHorizontalXXXL },
   indent: { paddingLeft: tokens.spacingHorizontalXXL },
   explain: { color: tokens.colorNeutralForeground2, paddingLeft: tokens.spacingHorizontalXXL, marginTop: `calc(-1 * ${tokens.spacingVerticalXS})` },
 });
@@ -183,6 +186,8 @@ export function PresetsScreen({ org }: { org: Organization }): ReactNode {
 function PresetDialog({ org, preset, onClose, onSaved }: { org: Organization; preset: Preset | null; onClose(): void; onSaved(): void }): ReactNode {
   const styles = useCommonStyles();
   const local = useStyles();
+  const hintId = useId();
+  const errorId = useId();
   const { client } = useAdmin();
   const announce = useAnnounce();
   const [name, setName] = useState(preset?.name ?? '');
@@ -223,8 +228,9 @@ function PresetDialog({ org, preset, onClose, onSaved }: { org: Organization; pr
               <Field label={strings.presetName} required {...fieldState(errors, 'name')}>
                 <Input value={name} maxLength={80} onChange={(_e, d) => setName(d.value)} data-testid="preset-name" />
               </Field>
-              <Field hint={strings.presetSettingsHint} {...(settingsError !== undefined ? { validationMessage: strings.presetNeedsOne, validationState: 'error' as const } : {})}>
-                <fieldset className={local.settingsGrid} data-testid="preset-settings">
+              {/* Not a Fluent Field: a Field hands its id and label to every control inside it, and this holds twelve. */}
+              <div>
+                <fieldset className={local.settingsGrid} aria-describedby={`${hintId} ${settingsError !== undefined ? errorId : ''}`} aria-invalid={settingsError !== undefined} data-testid="preset-settings">
                   <legend className={local.legend}>{strings.presetSettingsLegend}</legend>
                   <span className={local.gridHeader} aria-hidden>
                     {strings.presetSetsThis}
@@ -251,7 +257,15 @@ function PresetDialog({ org, preset, onClose, onSaved }: { org: Organization; pr
                     );
                   })}
                 </fieldset>
-              </Field>
+                <Text id={hintId} size={200} block className={local.hint}>
+                  {strings.presetSettingsHint}
+                </Text>
+                {settingsError !== undefined && (
+                  <Text id={errorId} size={200} block role="alert" className={local.error} data-testid="preset-settings-error">
+                    {strings.presetNeedsOne}
+                  </Text>
+                )}
+              </div>
             </DialogContent>
             <DialogSaveActions busy={busy} saveTestId="preset-save" />
           </DialogBody>
@@ -262,6 +276,7 @@ function PresetDialog({ org, preset, onClose, onSaved }: { org: Organization; pr
 }
 
 function SettingRow({ setting, chosen, value, onChoose, onValue }: { setting: SettingKey; chosen: boolean; value: boolean; onChoose(next: boolean): void; onValue(next: boolean): void }): ReactNode {
+  const local = useStyles();
   const label = settingLabel(setting);
   const hintId = useId();
   return (
@@ -277,7 +292,7 @@ function SettingRow({ setting, chosen, value, onChoose, onValue }: { setting: Se
           data-testid={`preset-value-${setting}`}
         />
         {!chosen && (
-          <Text id={hintId} size={200} style={{ color: tokens.colorNeutralForeground3, display: 'block', paddingLeft: tokens.spacingHorizontalXXXL }}>
+          <Text id={hintId} size={200} className={local.notSet}>
             {strings.presetNotSet}
           </Text>
         )}
@@ -473,7 +488,7 @@ function ApplyDialog({ org, preset, onClose, onApplied }: { org: Organization; p
                 <div className={local.indent}>
                   <UserPicker org={org} selected={selected} onToggle={toggle} />
                   {usersError !== undefined && (
-                    <Text role="alert" style={{ color: tokens.colorPaletteRedForeground1 }}>
+                    <Text role="alert" className={local.error}>
                       {usersError}
                     </Text>
                   )}
