@@ -38,7 +38,7 @@ export const activationStrings = {
   activationFailed: 'The mailbox could not be connected',
 
   enabledTitle: 'Synchronization was enabled',
-  enabledText: 'The first session starts within seconds; its result shows in the status below (press Sync now to see it sooner).',
+  enabledText: 'The first session starts within seconds; open this tab again later to see how it went.',
   resumedText: 'Your mailbox is connected again and synchronization resumed.',
 
   reauthorizeTitle: 'Authorize again',
