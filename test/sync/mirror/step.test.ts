@@ -9,7 +9,7 @@ import type { MappedFields, MirrorKind, MirrorLink, MirrorLinkRepository, SideAd
 import type { SessionContext } from '../../../relay/sync/types';
 import type { MirrorKindStatusRepository } from '../../../relay/store/mirror-links';
 import { MIRROR_DEFAULTS, type MirrorSettings } from '../../../shared/api/mirror';
-import { ORGANIZATION_SYNC_DEFAULTS, USER_SYNC_SETTINGS_DEFAULTS, type RunCounts, type RunError } from '../../../shared/api/sync';
+import { ORGANIZATION_SYNC_DEFAULTS, USER_SYNC_SETTINGS_DEFAULTS, type RunCounts, type RunError, type UserSyncSettings } from '../../../shared/api/sync';
 import type { C4cClient } from '../../../relay/c4c/client';
 
 const ORG = '00000000-0000-4000-8000-000000000001';
@@ -57,7 +57,7 @@ function side(s: 'mailbox' | 'c4c', view: Partial<SideView>, log: string[]): Sid
   };
 }
 
-function context(user: Partial<typeof USER_SYNC_SETTINGS_DEFAULTS> = {}): { ctx: SessionContext; counts: RunCounts; errors: RunError[] } {
+function context(user: Partial<UserSyncSettings> = {}): { ctx: SessionContext; counts: RunCounts; errors: RunError[] } {
   const counts: RunCounts = {};
   const errors: RunError[] = [];
   const ctx = {
