@@ -32,6 +32,7 @@ import {
   Settings20Regular,
   ArrowSync20Regular,
   DocumentSettings20Regular,
+  ArrowSwap20Regular,
   ShieldCheckmark20Regular,
   SignOut20Regular,
   WeatherMoon20Regular,
@@ -57,6 +58,7 @@ import { MonitoringOverviewScreen } from './features/MonitoringOverview';
 import { monitoringStrings } from './features/MonitoringShared';
 import { SyncSettingsScreen } from './features/SyncSettings';
 import { PresetsScreen } from './features/Presets';
+import { MirrorSettingsScreen } from './features/MirrorSettings';
 
 export type ThemeName = 'light' | 'dark';
 const THEME_KEY = 'c4c-admin-theme';
@@ -262,6 +264,7 @@ const SECTION_NAV: Array<{ section: Section; label: string; icon: JSX.Element }>
   { section: 'settings', label: strings.nav.settings, icon: <Settings20Regular /> },
   { section: 'sync-settings', label: strings.syncSettingsHeading, icon: <ArrowSync20Regular /> },
   { section: 'presets', label: strings.presetsHeading, icon: <DocumentSettings20Regular /> },
+  { section: 'mirror', label: strings.mirrorSettingsHeading, icon: <ArrowSwap20Regular /> },
 ];
 
 function Shell({ header, orgsLoading, orgsError, retryOrgs }: { header: ReactNode; orgsLoading: boolean; orgsError: unknown; retryOrgs(): void }): ReactNode {
@@ -356,5 +359,7 @@ function Screen({ route, org }: { route: Route; org: Organization | undefined })
       return <SyncSettingsScreen org={org} />;
     case 'presets':
       return <PresetsScreen org={org} />;
+    case 'mirror':
+      return <MirrorSettingsScreen org={org} />;
   }
 }

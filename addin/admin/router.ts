@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 
-export const SECTIONS = ['users', 'import', 'mailbox-access', 'c4c', 'check-access', 'activate', 'monitoring', 'audit', 'settings', 'sync-settings', 'presets'] as const;
+export const SECTIONS = ['users', 'import', 'mailbox-access', 'c4c', 'check-access', 'activate', 'monitoring', 'audit', 'settings', 'sync-settings', 'presets', 'mirror'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Route =
