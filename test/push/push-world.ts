@@ -57,6 +57,8 @@ export interface PushWorldOptions {
   channels?: Via[];
   concurrency?: number;
   pollingIntervalSeconds?: number;
+  /** A PostgreSQL server instead of in-memory PGlite (the bench): a fresh schema, dropped at close. */
+  databaseUrl?: string;
 }
 
 export interface PushWorld {
@@ -76,6 +78,8 @@ export interface PushWorld {
   ewsNotifications: EwsNotifications;
   /** Sessions queued by the trigger (by push). */
   queued: () => number;
+  /** When the trigger called Sync now, per user id (the bench splits latency there). */
+  syncNowAt: Map<string, number[]>;
   /** A new mailbox of that organization, enabled; resolves once its first session (setup, baseline) is done. */
   addUser(via: Via): Promise<{ userId: string; address: string; organizationId: string }>;
   /** Adds many users at once (bench). */
@@ -91,7 +95,21 @@ export interface PushWorld {
 export async function startPushWorld(options: PushWorldOptions = {}): Promise<PushWorld> {
   const [bed, c4c] = await Promise.all([startGraphTestbed(), startC4cEmulator({ seedDemo: true })]);
   if (!bed.exchange.store.serviceAccount(DEMO_EWS_SERVICE_ACCOUNT.username)) bed.exchange.store.addServiceAccount(DEMO_EWS_SERVICE_ACCOUNT.username, DEMO_EWS_SERVICE_ACCOUNT.password);
-  const db = await openDb({ dataDir: 'memory://' });
+  const schema = `push_${crypto.randomBytes(5).toString('hex')}`;
+  let dropSchema = async (): Promise<void> => undefined;
+  let db: Db;
+  if (options.databaseUrl) {
+    const admin = await openDb({ databaseUrl: options.databaseUrl, poolSize: 1 });
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    const url = new URL(options.databaseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    db = await openDb({ databaseUrl: url.toString(), poolSize: 20 });
+    dropSchema = async () => {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema}_boss CASCADE`);
+      await admin.close();
+    };
+  } else db = await openDb({ dataDir: 'memory://' });
   await migrate(db);
   const secrets = createSecretBox(crypto.randomBytes(32));
   const store = createStore(db, secrets);
@@ -103,7 +121,7 @@ export async function startPushWorld(options: PushWorldOptions = {}): Promise<Pu
     else await store.mailboxAccess.set(org.id, { kind: 'ews-impersonation', ewsUrl: bed.exchange.ewsUrl, username: DEMO_EWS_SERVICE_ACCOUNT.username, password: DEMO_EWS_SERVICE_ACCOUNT.password });
     organizations[via] = org.id;
   }
-  const jobs = await createJobQueue(db, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5, schedule: false, supervise: false });
+  const jobs = await createJobQueue(db, { ...(options.databaseUrl ? { schema: `${schema}_boss` } : {}), pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5, schedule: false, supervise: false });
   const engine = await startEngine(
     { db, secrets, jobs, logger },
     {
@@ -115,7 +133,16 @@ export async function startPushWorld(options: PushWorldOptions = {}): Promise<Pu
     },
   );
   let queued = 0;
-  const trigger = createPushTrigger({ sync: engine.control, logger, debounceMs: options.debounceMs ?? 300, onQueued: (_s, result) => { if (result === 'queued') queued += 1; } });
+  const syncNowAt = new Map<string, number[]>();
+  const sync = {
+    syncNow: (...args: Parameters<SyncEngine['control']['syncNow']>) => {
+      const list = syncNowAt.get(args[1]) ?? [];
+      list.push(Date.now());
+      syncNowAt.set(args[1], list);
+      return engine.control.syncNow(...args);
+    },
+  };
+  const trigger = createPushTrigger({ sync, logger, debounceMs: options.debounceMs ?? 300, onQueued: (_s, result) => { if (result === 'queued') queued += 1; } });
 
   const app = express();
   app.use(pushRouter({ db, trigger, logger }));
@@ -174,6 +201,7 @@ export async function startPushWorld(options: PushWorldOptions = {}): Promise<Pu
     graphSubscriptions: graphSubscriptionsOf(bed.exchange.store, bed.exchange.control),
     ewsNotifications: ewsNotificationsOf(bed.exchange.store, bed.exchange.control),
     queued: () => queued,
+    syncNowAt,
     addUsers,
     addUser: async (via) => (await addUsers(via, 1))[0],
     runs: (via, userId) => mailboxes.listRuns(organizations[via], userId),
@@ -191,6 +219,7 @@ export async function startPushWorld(options: PushWorldOptions = {}): Promise<Pu
       await engine.stop({ timeoutMs: 5000 });
       await jobs.stop({ timeoutMs: 2000 });
       await db.close();
+      await dropSchema();
       graphSubscriptionsOf(bed.exchange.store, bed.exchange.control).close();
       ewsNotificationsOf(bed.exchange.store, bed.exchange.control).close();
       await bed.close();
