@@ -31,6 +31,7 @@ import { calendarAdapters } from './adapters/calendar';
 import { contactsAdapterFactory, CONTACT_KINDS, MirrorScopeError } from './adapters/contacts';
 import { taskAdapters } from './adapters/tasks';
 import type { AdapterDeps, AdapterFactory } from './adapters/types';
+import type { AttendeeAutoResolve } from './auto-resolve-attendees';
 import { canonicalJson, kindMapping } from './mapping';
 import type { KindMapping } from './mapping/types';
 import { planMirror } from './planner';
@@ -61,6 +62,8 @@ export interface MirrorStepOptions {
   mirrorSettingsFor(organizationId: string): Promise<MirrorSettings>;
   /** The organization's user mail domains (calendar: internal organizers). */
   organizationDomains?(organizationId: string): Promise<string[]>;
+  /** E8: creates meeting attendees C4C does not know, when the organization auto-resolves (auto-resolve-attendees.ts). */
+  autoResolve?: AttendeeAutoResolve;
   /** Default: calendar, tasks and contacts. */
   factories?: MirrorFactories;
   /** Default: mirrorGloballyEnabled(). */
@@ -98,9 +101,9 @@ export async function resolveEmployee(c4c: C4cClient, address: string): Promise<
  * folder a user filled by hand with the same records. The mailbox item is given the record's id as its stamp so the
  * planner links the two (N1) instead of creating each on the other side. Only one-to-one matches are paired.
  */
-export function pairByContent(views: { mailbox: SideView; c4c: SideView }, links: MirrorLink[], mapping: Pick<KindMapping<MirrorKind>, 'directions'>): number {
+export function pairByContent(views: { mailbox: SideView; c4c: SideView }, links: MirrorLink[], mapping: Pick<KindMapping<MirrorKind>, 'directions'>): { mailboxId: string; c4cId: string }[] {
   const twoWay = Object.entries(mapping.directions).filter(([, d]) => d === 'both').map(([f]) => f).sort();
-  if (twoWay.length === 0) return 0;
+  if (twoWay.length === 0) return [];
   const linkedM = new Set(links.flatMap((l) => (l.mailboxId ? [l.mailboxId] : [])));
   const linkedC = new Set(links.flatMap((l) => (l.c4cId ? [l.c4cId] : [])));
   const stampedTargets = new Set(views.mailbox.changed.flatMap((i) => (i.stampedWith ? [i.stampedWith] : [])));
@@ -117,12 +120,12 @@ export function pairByContent(views: { mailbox: SideView; c4c: SideView }, links
   };
   const mailbox = group(views.mailbox.changed.filter((i) => !linkedM.has(i.id) && i.stampedWith === undefined), (i) => keyOf(i.fields));
   const c4c = group(views.c4c.changed.filter((i) => !linkedC.has(i.id) && !stampedTargets.has(i.id) && i.stampedWith === undefined), (i) => keyOf(i.fields));
-  let paired = 0;
+  const paired: { mailboxId: string; c4cId: string }[] = [];
   for (const [key, items] of mailbox) {
     const match = c4c.get(key);
     if (items.length !== 1 || match?.length !== 1) continue;
     items[0].stampedWith = match[0].id;
-    paired += 1;
+    paired.push({ mailboxId: items[0].id, c4cId: match[0].id });
   }
   return paired;
 }
@@ -186,7 +189,7 @@ export function createMirrorStep(options: MirrorStepOptions): SessionStep {
       return;
     }
     const contactKind = CONTACT_KIND_SET.has(kind);
-    if (contactKind) pairByContent(views, links, mapping);
+    const pairedByContent = contactKind ? pairByContent(views, links, mapping) : [];
     const beyondLimit = (views.mailbox.beyondLimit ?? 0) + (views.c4c.beyondLimit ?? 0);
     if (beyondLimit > 0) ctx.count('mirrorBeyondLimit', beyondLimit);
     const rules: MirrorRules = {
@@ -223,6 +226,16 @@ export function createMirrorStep(options: MirrorStepOptions): SessionStep {
       if (line.conflicts?.length) log?.info({ action: line.action, mailboxId: line.mailboxId, c4cId: line.c4cId, conflicts: line.conflicts }, 'mirror conflict decided');
     }
     for (const error of result.errors) ctx.itemError({ class: 'mirror-item', message: `${kind} ${error.action}${error.target ? ` in ${error.target === 'c4c' ? 'C4C' : 'the mailbox'}` : ''}: ${error.message}` });
+    // A pair joined by content carries no stamp yet: stamp the mailbox item now, so a lost link table finds it.
+    if (pairedByContent.length > 0) {
+      const current = new Map((await options.links.list(org, user, kind)).flatMap((l) => (l.mailboxId ? [[l.mailboxId, l] as const] : [])));
+      for (const p of pairedByContent) {
+        const link = current.get(p.mailboxId);
+        if (link?.c4cId !== p.c4cId || link.state !== 'linked') continue;
+        const ref = await ctx.mailbox.setC4cObjectId(p.mailboxId, 'contact', p.c4cId);
+        await options.links.put(org, user, { ...link, mailboxStamp: ref.changeKey, updatedAt: ctx.now().toISOString() });
+      }
+    }
     await commitCursors(result, pair);
     await options.figures.record(org, user, { kind, conflicts: result.conflicts.length, beyondLimit });
     log?.debug({ counts: result.counts, failed: result.failed }, 'mirror kind done');
@@ -243,7 +256,16 @@ export function createMirrorStep(options: MirrorStepOptions): SessionStep {
       let transient: unknown;
       for (const kind of kinds) {
         if (ctx.shouldStop()) return;
-        const shared = { ctx, c4c, settings, owners: options.owners, ...(employee ? { employee } : {}), ...(organizationDomains ? { organizationDomains: () => organizationDomains(org) } : {}) };
+        const autoResolve = options.autoResolve;
+        const shared = {
+          ctx,
+          c4c,
+          settings,
+          owners: options.owners,
+          ...(employee ? { employee } : {}),
+          ...(organizationDomains ? { organizationDomains: () => organizationDomains(org) } : {}),
+          ...(autoResolve && ctx.organizationSettings.autoResolve !== 'off' ? { autoResolve: (people: { address: string; name?: string }[]) => autoResolve(ctx, people) } : {}),
+        };
         try {
           await mirrorKind(ctx, kind, factories[kind] as AdapterFactory<typeof kind>, shared);
         } catch (error) {

@@ -173,7 +173,7 @@ test('pairByContent joins one-to-one equal unstamped new items only', () => {
       gone: [],
     },
   };
-  expect(pairByContent(views, [], { directions })).toBe(1);
+  expect(pairByContent(views, [], { directions })).toEqual([{ mailboxId: 'm1', c4cId: 'c1' }]);
   expect(m1.stampedWith).toBe('c1');
   expect(m2.stampedWith).toBeUndefined(); // two C4C candidates: not paired
   expect(m3.stampedWith).toBe('c9'); // already stamped: untouched
