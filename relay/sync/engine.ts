@@ -26,6 +26,7 @@ import { createEmailSaving } from '../saving/email';
 import { createEmailSyncItemsRepository } from '../store/email-sync-items';
 import { c4cClientCache, c4cPortCache } from '../c4c/port-cache';
 import { createMirrorStep } from './mirror/step';
+import { attendeeAutoResolver } from './mirror/auto-resolve-attendees';
 import { createMeetingOwnerRepository, createMirrorKindStatusRepository, createMirrorLinkRepository } from '../store/mirror-links';
 import { mirrorSettings } from '../../shared/api/mirror';
 import { createAutoResolver } from '../saving/auto-resolve';
@@ -225,13 +226,16 @@ export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secre
   const store = createStore(services.db, services.secrets);
   const mailboxes = createMailboxSyncRepository(services.db);
   const organizationDomains = cachedPerOrganization((organizationId) => mailboxes.organizationDomains(organizationId), ORGANIZATION_DOMAINS_TTL_MS);
+  // One C4C port cache and one auto-resolver for email and meetings: an unknown address met in both gives one record.
+  const c4cPorts = c4cPortCache(store.c4cConnections);
+  const autoResolver = createAutoResolver(createAutoResolvedRepository(services.db));
   return [
     createSetupStep(),
     createEmailStep({
       saving: createEmailSaving({
         store,
-        c4cFor: c4cPortCache(store.c4cConnections),
-        autoResolver: createAutoResolver(createAutoResolvedRepository(services.db)),
+        c4cFor: c4cPorts,
+        autoResolver,
         ...(options.claimLeaseMs !== undefined ? { claimLeaseMs: options.claimLeaseMs } : {}),
       }),
       items: createEmailSyncItemsRepository(services.db),
@@ -245,6 +249,7 @@ export function defaultSessionSteps(services: Pick<EngineServices, 'db' | 'secre
       c4cFor: c4cClientCache(store.c4cConnections),
       mirrorSettingsFor: async (organizationId) => mirrorSettings((await store.organizations.get(organizationId))?.settings?.mirror),
       organizationDomains,
+      autoResolve: attendeeAutoResolver({ resolver: autoResolver, c4cFor: c4cPorts, organizationDomains }),
     }),
   ];
 }

@@ -17,6 +17,7 @@ import { taskAdapters } from '../../../relay/sync/mirror/adapters/tasks';
 import { DEFAULT_MIRROR_GUARDS, type ConflictRule, type MirrorLink, type PlanResult, type SideView } from '../../../relay/sync/mirror/types';
 import { createMeetingOwnerRepository, createMirrorLinkRepository } from '../../../relay/store/mirror-links';
 import type { SessionContext } from '../../../relay/sync/types';
+import type { AttendeeAutoResolve } from '../../../relay/sync/mirror/auto-resolve-attendees';
 import { MIRROR_DEFAULTS, type MirrorSettings } from '../../../shared/api/mirror';
 import { SYNC_CATEGORIES, type RunCounts, type RunError } from '../../../shared/api/sync';
 import { DEMO_EWS_SERVICE_ACCOUNT } from '../../emulators/demo-identities';
@@ -44,7 +45,7 @@ export interface MirrorBed {
   c4cClient(): C4cClient;
   /** A new mailbox (and user, and C4C employee with the same e-mail) of the organization. */
   newUser(mode: Mode, local?: string): Promise<MirrorUser>;
-  session(user: MirrorUser, kind: 'appointment' | 'task', options?: { conflictRule?: ConflictRule; now?: Date; settings?: Partial<MirrorSettings> }): Promise<MirrorSessionResult>;
+  session(user: MirrorUser, kind: 'appointment' | 'task', options?: { conflictRule?: ConflictRule; now?: Date; settings?: Partial<MirrorSettings>; autoResolve?: AttendeeAutoResolve }): Promise<MirrorSessionResult>;
   links(user: MirrorUser, kind: 'appointment' | 'task'): Promise<MirrorLink[]>;
   /** Meeting messages the Exchange server sent (sync must never cause one). */
   meetingMessages(): number;
@@ -102,7 +103,8 @@ export function useMirrorBed(): MirrorBed {
       };
       const links = await linkRepo.list(org, user.userId, kind);
       const c4c = c4cClient();
-      const common = { ctx, c4c, settings, owners, employee: user.employee, links };
+      const autoResolve = options.autoResolve;
+      const common = { ctx, c4c, settings, owners, employee: user.employee, links, ...(autoResolve ? { autoResolve: (people: { address: string; name?: string }[]) => autoResolve(ctx, people) } : {}) };
       const pair = kind === 'appointment' ? await calendarAdapters({ ...common, kind, mapping: kindMapping('appointment', settings) }) : await taskAdapters({ ...common, kind, mapping: kindMapping('task', settings) });
       const mapping = kindMapping(kind, settings);
       const views = await readViews(pair.mailbox, pair.c4c, links);
