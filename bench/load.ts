@@ -142,7 +142,7 @@ async function offer(url: string, tokens: string[], rate: number, label: string)
           const key = `<load-${label}-${rate}-${n}@nordwind-maschinenbau.example>`;
           return {
             ...request,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}`, 'x-correlation-id': `loadbench-${label}-${rate}-${n}` },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}` },
             body: JSON.stringify({
               internetMessageId: key,
               itemId: `AAMkLoad${n}`,
