@@ -329,7 +329,7 @@ export const strings = {
   deletePreset: 'Delete',
   deletePresetTitle: (name: string) => `Delete preset ${name}?`,
   deletePresetBody: (users: number, orgDefault: boolean) =>
-    `${orgDefault ? 'It is the organization default. ' : ''}${users > 0 ? `${users} ${users === 1 ? 'user follows' : 'users follow'} it. ` : ''}Users keep the settings they have now (their own changes too); nothing else follows this preset any more.`,
+    `${orgDefault ? 'It is the organization default. ' : ''}${users > 0 ? `${users} ${users === 1 ? 'user follows' : 'users follow'} it. ` : ''}For the settings it sets, its users then get ${orgDefault ? 'the standard values' : 'the organization default preset’s values (or the standard ones)'}; the changes users made themselves stay.`,
   deletePresetConfirm: 'Delete preset',
   presetDeleted: 'Preset deleted.',
   applyPreset: 'Apply…',
@@ -359,7 +359,7 @@ export const strings = {
   // Two-way mirroring settings
   mirrorSettingsHeading: 'Mirroring',
   mirrorSettingsIntro: 'Two-way mirroring of meetings, tasks and contacts between the mailboxes and C4C, and which way each field goes.',
-  mirrorEnabled: 'Mirroring is on for this organization',
+  mirrorEnabled: 'Mirror meetings, tasks and contacts for this organization',
   mirrorEnabledHint: 'The kill switch: off stops every mirroring step at the next session; saving emails goes on.',
   conflictRule: 'When both sides changed the same item',
   conflictRules: { 'latest-wins': 'The latest change wins', 'mailbox-wins': 'The mailbox wins', 'c4c-wins': 'C4C wins' } as Record<string, string>,

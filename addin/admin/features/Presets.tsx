@@ -70,6 +70,7 @@ const useStyles = makeStyles({
   },
   legend: { fontWeight: tokens.fontWeightSemibold, paddingBottom: tokens.spacingVerticalXS },
   gridHeader: { color: tokens.colorNeutralForeground3, fontSize: tokens.fontSizeBase200 },
+  chooser: { justifySelf: 'center' },
   userList: {
     maxHeight: '260px',
     overflowY: 'auto',
@@ -244,14 +245,15 @@ function PresetDialog({ org, preset, onClose, onSaved }: { org: Organization; pr
                         setting={key}
                         chosen={on}
                         value={values[key]}
-                        onChoose={(next) =>
+                        onChoose={(next) => {
+                          setError(undefined);
                           setChosen((c) => {
                             const copy = new Set(c);
                             if (next) copy.add(key);
                             else copy.delete(key);
                             return copy;
-                          })
-                        }
+                          });
+                        }}
                         onValue={(next) => setValues((v) => ({ ...v, [key]: next }))}
                       />
                     );
@@ -281,7 +283,7 @@ function SettingRow({ setting, chosen, value, onChoose, onValue }: { setting: Se
   const hintId = useId();
   return (
     <>
-      <Checkbox checked={chosen} onChange={(_e, d) => onChoose(d.checked === true)} aria-label={strings.presetSetsThisFor(label)} data-testid={`preset-choose-${setting}`} />
+      <Checkbox className={local.chooser} checked={chosen} onChange={(_e, d) => onChoose(d.checked === true)} aria-label={strings.presetSetsThisFor(label)} data-testid={`preset-choose-${setting}`} />
       <div>
         <Switch
           label={label}
