@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     routes: (services) => buildRoutes(services, sandbox),
     beforeListen: sandbox ? (services) => sandbox!.seedRelay(services) : async (services) => void (await bootstrapConfiguredOrganization(services)),
     connectSources: sandbox?.connectSources,
+    ...(sandbox ? { mailboxFactory: sandbox.mailboxFactory() } : {}),
   });
 
   if (relay.services.config.publicOrigin.startsWith('http://')) {

@@ -15,6 +15,7 @@ import { createSecretBox, loadSecretKey, type SecretBox } from './secrets';
 import { createJobQueue, type JobQueue } from './scheduler/jobs';
 import { defaultSessionSteps, startEngine, type SyncEngine } from './sync/engine';
 import type { SessionStep, SyncControl } from './sync/types';
+import type { MailboxFactory } from './mailbox/types';
 import { startPush, type PushHandle } from './push';
 import { createPushTrigger } from './push/trigger';
 import type { PushTrigger } from './push/types';
@@ -49,6 +50,8 @@ export interface StartRelayOptions {
   /** Runs after services are up and before the port opens (the sandbox seeds its demo organization here). */
   beforeListen?: (services: RelayServices) => Promise<void>;
   connectSources?: string[];
+  /** How sessions open mailboxes (default: the real servers; the sandbox trusts its emulators' CAs). */
+  mailboxFactory?: MailboxFactory;
   /** The sync session's steps (default: the product's steps, relay/sync/engine.ts defaultSessionSteps). */
   syncSteps?: (services: Omit<RelayServices, 'sync' | 'push'>) => SessionStep[];
 }
@@ -75,6 +78,7 @@ export async function startRelay(options: StartRelayOptions): Promise<RelayHandl
     engine = await startEngine(base, {
       onSessionEnded: (ended) => relayMetrics.sessionEnded(ended),
       steps,
+      ...(options.mailboxFactory ? { mailboxFactory: options.mailboxFactory } : {}),
       workers: config.sync.workers,
       concurrency: config.sync.concurrency,
       tickIntervalMs: config.sync.tickIntervalMs,

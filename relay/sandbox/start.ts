@@ -8,6 +8,9 @@
  */
 import { Router } from 'express';
 import type { RelayConfig } from '../config';
+import { createMailboxFactory } from '../mailbox';
+import type { MailboxFactory } from '../mailbox/types';
+import { msalOverridesTrusting } from '../activation/msal-network';
 import type { Logger } from '../log';
 import type { RelayServices } from '../server';
 import { createStore, type Store } from '../store';
@@ -37,6 +40,11 @@ export interface Sandbox {
   entraCaPem: string;
   connectSources: string[];
   adjustConfig(config: RelayConfig): RelayConfig;
+  /**
+   * Mailboxes opened trusting the emulators' throw-away CAs (Entra for msal's token requests, Exchange for Graph), so
+   * sessions of Office 365 mailboxes a user activated in the sandbox reach the Graph emulator.
+   */
+  mailboxFactory(): MailboxFactory;
   seedRelay(services: RelayServices): Promise<void>;
   routes(store: Store): Router;
   describe(): string[];
@@ -106,6 +114,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const exchange = await startExchangeEmulator({ entra: { issuer: entra.issuer, jwksUri: entra.jwksUri, caPem: entra.caPem }, seedDemo: true });
   options.logger.info({ c4c: c4c.serviceRoot, ews: exchange.ewsUrl, graph: exchange.graphBaseUrl, entra: entra.origin }, 'sandbox emulators started');
 
+  const mailboxFactory = (): MailboxFactory =>
+    createMailboxFactory({ graph: { msal: msalOverridesTrusting(entra.authorityHost, entra.caPem), caPem: exchange.caPem } });
   return {
     c4c,
     exchange,
@@ -116,6 +126,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // The admin console's msal-browser fetches the emulator's metadata and token endpoint from the page.
     connectSources: [entra.origin],
 
+    mailboxFactory,
     adjustConfig(config) {
       return { ...config, entra: { ...config.entra, authorityHost: entra.authorityHost, clientId: DEMO_ADDIN_CLIENT_ID } };
     },

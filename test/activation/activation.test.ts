@@ -272,6 +272,12 @@ describe('Office 365 (delegated consent)', () => {
     const replay = await call(PRIYA.oid, 'POST', '/api/me/activation/office365/finish', { code, state });
     expect(replay).toMatchObject({ status: 400, body: { error: { code: 'consent-state-invalid' } } });
     expect(replay.body.error!.message).toMatch(/completed already/);
+
+    // The sessions that follow open the mailbox with the stored refresh token (Graph delegated) and succeed.
+    const sync = env.relay.services.sync;
+    await waitFor(async () => (await sync.status(organizationId, userIds[PRIYA.oid])).recentRuns.some((r) => r.outcome === 'succeeded' || r.outcome === 'failed'), 60_000, 'the first session after activation');
+    const [run] = (await sync.status(organizationId, userIds[PRIYA.oid])).recentRuns;
+    expect([run.outcome, run.errors]).toEqual(['succeeded', []]);
   });
 
   it('refuses a consent given with another account than the signed-in user\'s', async () => {

@@ -31,7 +31,7 @@ export async function startSandboxRelay(env: Record<string, string> = {}): Promi
   config = sandbox.adjustConfig(config);
   let relay: RelayHandle;
   try {
-    relay = await startRelay({ config, logger, routes: (services) => buildRoutes(services, sandbox), beforeListen: (services) => sandbox.seedRelay(services), connectSources: sandbox.connectSources });
+    relay = await startRelay({ config, logger, routes: (services) => buildRoutes(services, sandbox), beforeListen: (services) => sandbox.seedRelay(services), connectSources: sandbox.connectSources, mailboxFactory: sandbox.mailboxFactory() });
   } catch (error) {
     await sandbox.close();
     throw error;
