@@ -353,6 +353,7 @@ export const strings = {
   unselectUser: (name: string) => `Remove ${name} from the chosen users`,
   apply: 'Apply',
   applying: 'Applying…',
+  applyToUsers: (n: number) => `Apply to ${n} ${n === 1 ? 'user' : 'users'}`,
   applyResult: (users: number, overridden: number) =>
     `Applied: ${users.toLocaleString()} ${users === 1 ? 'user follows' : 'users follow'} the preset${overridden > 0 ? `; ${overridden.toLocaleString()} ${overridden === 1 ? 'user’s own changes were' : 'users’ own changes were'} replaced` : ''}. It takes effect at each mailbox’s next session.`,
 

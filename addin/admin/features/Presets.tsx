@@ -527,7 +527,7 @@ function ApplyDialog({ org, preset, onClose, onApplied }: { org: Organization; p
                 icon={busy ? <Spinner size="tiny" /> : undefined}
                 data-testid="apply-submit"
               >
-                {busy ? strings.applying : target === 'users' && selected.size > 0 ? `${strings.apply} (${strings.applyUsersSelected(selected.size)})` : strings.apply}
+                {busy ? strings.applying : target === 'users' && selected.size > 0 ? strings.applyToUsers(selected.size) : strings.apply}
               </Button>
             </DialogActions>
           </DialogBody>
