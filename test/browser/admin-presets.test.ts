@@ -210,15 +210,23 @@ it('sets auto-resolving, creates a preset, applies it to one user keeping their 
   expect(sandbox.errors).toEqual([]);
 });
 
-it('deletes a preset after confirming', async () => {
+it('applies a preset to the organization (the default badge), then deletes it after confirming', async () => {
   const { page } = await openConsole('dark');
   await signIn(page);
   await page.goto(`${env.url}/admin/organizations/${organizationId}/presets`);
   const row = page.locator(`[data-testid="preset-row"][data-name="${PRESET}"]`);
   await row.waitFor();
+  // Applied to the whole organization it becomes the default, shown as such.
+  await row.getByTestId('preset-apply').click();
+  await page.getByTestId('apply-target-organization').check();
+  await page.getByTestId('apply-submit').click();
+  await page.getByTestId('apply-result').waitFor();
+  await page.getByTestId('apply-close').click();
+  await row.getByTestId('preset-org-default').waitFor();
+  expect((await sidebarSettings(ADMIN.oid)).preset?.name).toBe(PRESET);
   await row.getByTestId('preset-menu').click();
   await page.getByTestId('preset-delete').click();
-  await page.getByRole('alertdialog').getByText(/1 user follows it/).waitFor();
+  await page.getByRole('alertdialog').getByText(/It is the organization default\./).waitFor();
   await screenshot(page, 'presets-10-delete-dark');
   await page.getByTestId('preset-delete-confirm').click();
   await page.getByTestId('presets-empty').waitFor();
