@@ -342,6 +342,12 @@ export interface AccessCheck {
 }
 
 /** An opened mailbox. Every method may throw MailboxError (typed, with `transient` telling whether a retry can help). */
+/** Optional extras of Mailbox.createEvent / createTask / createContact. */
+export interface CreateItemOptions {
+  /** Stamps the C4C ObjectID (the product's extended property) inside the create request itself. */
+  c4cObjectId?: string;
+}
+
 export interface Mailbox {
   readonly address: string;
   checkAccess(): Promise<AccessCheck>;
@@ -400,14 +406,18 @@ export interface Mailbox {
 
   setCategories(id: string, kind: ItemKind, categories: string[]): Promise<ItemRef>;
 
-  /** Never sends invitations or cancellations to attendees. */
-  createEvent(folderId: string, input: EventInput): Promise<ItemRef>;
+  /**
+   * Never sends invitations or cancellations to attendees. Creates take optional `CreateItemOptions`: with
+   * `c4cObjectId` the new item carries the product's extended property from its creation (one request, no
+   * setC4cObjectId afterwards); the ItemRef returned is the created item's id and change key.
+   */
+  createEvent(folderId: string, input: EventInput, options?: CreateItemOptions): Promise<ItemRef>;
   updateEvent(id: string, input: Partial<EventInput>): Promise<ItemRef>;
   deleteEvent(id: string): Promise<void>;
-  createTask(folderId: string, input: TaskInput): Promise<ItemRef>;
+  createTask(folderId: string, input: TaskInput, options?: CreateItemOptions): Promise<ItemRef>;
   updateTask(id: string, input: Partial<TaskInput>): Promise<ItemRef>;
   deleteTask(id: string): Promise<void>;
-  createContact(folderId: string, input: ContactInput): Promise<ItemRef>;
+  createContact(folderId: string, input: ContactInput, options?: CreateItemOptions): Promise<ItemRef>;
   updateContact(id: string, input: Partial<ContactInput>): Promise<ItemRef>;
   deleteContact(id: string): Promise<void>;
 

@@ -560,6 +560,46 @@ export function runMailboxContract(label: string, setup: () => Promise<MailboxCo
         await ctx.mailbox.deleteContact(ref.id);
         expect(goneFrom(folder.id, ref.id)).toBe(true);
       });
+
+      test('creates with c4cObjectId carry the stamp from the one create request; the ref is the stamped item', async () => {
+        const requests = (): number => ctx.emulator.control.totalRequests('EWS ') + ctx.emulator.control.totalRequests('GRAPH ');
+        const objectId = '00163E8A-ABCD-1EE9-B2C3-6F3D1B2A7C11';
+        const folder = await ctx.mailbox.ensureFolder(PRODUCT_FOLDERS.contacts.name, 'contacts');
+        const tasksId = (await ctx.mailbox.getWellKnownFolder('tasks')).id;
+        const calendarId = (await ctx.mailbox.getWellKnownFolder('calendar')).id;
+
+        let before = requests();
+        const contactRef = await ctx.mailbox.createContact(folder.id, { displayName: 'Karl Weber', emailAddresses: [{ address: 'karl@weber.example' }], categories: [] }, { c4cObjectId: objectId });
+        expect(requests() - before).toBe(1);
+        const [contact] = await ctx.mailbox.getContacts([contactRef.id]);
+        expect(contact).toMatchObject({ id: contactRef.id, changeKey: contactRef.changeKey, displayName: 'Karl Weber', c4cObjectId: objectId });
+
+        before = requests();
+        const taskRef = await ctx.mailbox.createTask(tasksId, { subject: 'Send the offer', status: 'notStarted', importance: 'normal', categories: [] }, { c4cObjectId: objectId });
+        expect(requests() - before).toBe(1);
+        const [task] = await ctx.mailbox.getTasks([taskRef.id]);
+        expect(task).toMatchObject({ id: taskRef.id, changeKey: taskRef.changeKey, subject: 'Send the offer', c4cObjectId: objectId });
+
+        before = requests();
+        const eventRef = await ctx.mailbox.createEvent(
+          calendarId,
+          { subject: 'Quarterly review', start: '2026-11-10T09:00:00.000Z', end: '2026-11-10T10:00:00.000Z', timeZone: 'UTC', isAllDay: false, attendees: [], sensitivity: 'normal', categories: [] },
+          { c4cObjectId: objectId },
+        );
+        expect(requests() - before).toBe(1);
+        const [event] = await ctx.mailbox.getEvents([eventRef.id]);
+        expect(event).toMatchObject({ id: eventRef.id, changeKey: eventRef.changeKey, subject: 'Quarterly review', c4cObjectId: objectId });
+
+        // Without options a create stays unstamped, as before.
+        const plainRef = await ctx.mailbox.createContact(folder.id, { displayName: 'Ina Roth', emailAddresses: [], categories: [] });
+        const [plain] = await ctx.mailbox.getContacts([plainRef.id]);
+        expect(plain.c4cObjectId).toBeUndefined();
+
+        await ctx.mailbox.deleteContact(contactRef.id);
+        await ctx.mailbox.deleteContact(plainRef.id);
+        await ctx.mailbox.deleteTask(taskRef.id);
+        await ctx.mailbox.deleteEvent(eventRef.id);
+      });
     });
 
     describe('recurring series: patterns, occurrences, exceptions, cancellations', () => {

@@ -37,6 +37,7 @@ import {
   type FindMessagesOptions,
   type FindMessagesPage,
   type ContactInput,
+  type CreateItemOptions,
   type EmailAddress,
   type EventInput,
   type FolderKind,
@@ -838,6 +839,11 @@ export class EwsMailbox implements Mailbox {
     return this.saveUpdate(item);
   }
 
+  /** Sets the C4C ObjectID on a new item before Save, so CreateItem carries the extended property. */
+  private stampOnCreate(item: ews.Item, options: CreateItemOptions | undefined): void {
+    if (options?.c4cObjectId) item.SetExtendedProperty(this.c4cProperty, xmlText(options.c4cObjectId));
+  }
+
   async setC4cObjectId(id: string, kind: ItemKind, objectId: string): Promise<ItemRef> {
     const item = await this.bindForUpdate(id, kind);
     item.SetExtendedProperty(this.c4cProperty, xmlText(objectId));
@@ -927,9 +933,10 @@ export class EwsMailbox implements Mailbox {
     return pattern;
   }
 
-  async createEvent(folderId: string, input: EventInput): Promise<ItemRef> {
+  async createEvent(folderId: string, input: EventInput, options?: CreateItemOptions): Promise<ItemRef> {
     const a = new ews.Appointment(this.service);
     this.applyEvent(a, input);
+    this.stampOnCreate(a, options);
     await this.call(() => a.Save(new ews.FolderId(folderId), ews.SendInvitationsMode.SendToNone));
     return this.refOf(a);
   }
@@ -970,9 +977,10 @@ export class EwsMailbox implements Mailbox {
     if (input.categories !== undefined) t.Categories = new ews.StringList(input.categories.map(xmlText));
   }
 
-  async createTask(folderId: string, input: TaskInput): Promise<ItemRef> {
+  async createTask(folderId: string, input: TaskInput, options?: CreateItemOptions): Promise<ItemRef> {
     const t = new ews.Task(this.service);
     this.applyTask(t, input);
+    this.stampOnCreate(t, options);
     await this.call(() => t.Save(new ews.FolderId(folderId)));
     return this.refOf(t);
   }
@@ -1012,9 +1020,10 @@ export class EwsMailbox implements Mailbox {
     if (input.categories !== undefined) c.Categories = new ews.StringList(input.categories.map(xmlText));
   }
 
-  async createContact(folderId: string, input: ContactInput): Promise<ItemRef> {
+  async createContact(folderId: string, input: ContactInput, options?: CreateItemOptions): Promise<ItemRef> {
     const c = new ews.Contact(this.service);
     this.applyContact(c, input);
+    this.stampOnCreate(c, options);
     await this.call(() => c.Save(new ews.FolderId(folderId)));
     return this.refOf(c);
   }

@@ -43,6 +43,7 @@ import {
   type MailMessage,
   type MailTask,
   type MasterCategory,
+  type CreateItemOptions,
   type TaskInput,
   type WellKnownFolder,
 } from '../types';
@@ -66,6 +67,7 @@ import {
   toMailMessage,
   toMailTask,
   toMasterCategory,
+  withC4cStamp,
 } from './mapping';
 import { GraphTransport, type GraphResult } from './transport';
 
@@ -601,8 +603,8 @@ export class GraphMailbox implements Mailbox {
     return this.patch(id, kind, c4cPropertyPatch(objectId));
   }
 
-  async createEvent(folderId: string, input: EventInput): Promise<ItemRef> {
-    const { body } = await this.transport.call('POST', `${this.u}/calendars/${encodeURIComponent(folderId)}/events`, { body: eventBody(input) });
+  async createEvent(folderId: string, input: EventInput, options?: CreateItemOptions): Promise<ItemRef> {
+    const { body } = await this.transport.call('POST', `${this.u}/calendars/${encodeURIComponent(folderId)}/events`, { body: withC4cStamp(eventBody(input), options) });
     return itemRefOf(body);
   }
 
@@ -652,8 +654,8 @@ export class GraphMailbox implements Mailbox {
     }
   }
 
-  async createTask(folderId: string, input: TaskInput): Promise<ItemRef> {
-    const { body } = await this.transport.call('POST', `${this.u}/todo/lists/${encodeURIComponent(folderId)}/tasks`, { body: taskBody(input) });
+  async createTask(folderId: string, input: TaskInput, options?: CreateItemOptions): Promise<ItemRef> {
+    const { body } = await this.transport.call('POST', `${this.u}/todo/lists/${encodeURIComponent(folderId)}/tasks`, { body: withC4cStamp(taskBody(input), options) });
     const ref = itemRefOf(body);
     return { id: composeTaskId(folderId, ref.id), changeKey: ref.changeKey };
   }
@@ -666,8 +668,8 @@ export class GraphMailbox implements Mailbox {
     await this.deleteQuietly(this.itemPath(id, 'task'));
   }
 
-  async createContact(folderId: string, input: ContactInput): Promise<ItemRef> {
-    const { body } = await this.transport.call('POST', `${this.u}/contactFolders/${encodeURIComponent(folderId)}/contacts`, { body: contactBody(input) });
+  async createContact(folderId: string, input: ContactInput, options?: CreateItemOptions): Promise<ItemRef> {
+    const { body } = await this.transport.call('POST', `${this.u}/contactFolders/${encodeURIComponent(folderId)}/contacts`, { body: withC4cStamp(contactBody(input), options) });
     return itemRefOf(body);
   }
 

@@ -483,6 +483,16 @@ export function c4cPropertyPatch(objectId: string): Record<string, unknown> {
   return { singleValueExtendedProperties: [{ id: C4C_PROPERTY_ID, value: objectId }] };
 }
 
+/**
+ * A create's POST body carrying the C4C ObjectID when `options.c4cObjectId` is given (Graph stores
+ * `singleValueExtendedProperties` of a POST with the new item), next to any extended property the body already has.
+ */
+export function withC4cStamp(body: Record<string, unknown>, options: { c4cObjectId?: string } | undefined): Record<string, unknown> {
+  if (!options?.c4cObjectId) return body;
+  const existing = Array.isArray(body.singleValueExtendedProperties) ? (body.singleValueExtendedProperties as unknown[]) : [];
+  return { ...body, singleValueExtendedProperties: [...existing, { id: C4C_PROPERTY_ID, value: options.c4cObjectId }] };
+}
+
 /** One entry of a `mailFolders/delta` page: a folder, or `{ id, @removed }` for a deleted one. */
 export const graphMailFolderDeltaSchema = z.object({
   '@odata.nextLink': z.string().optional(),

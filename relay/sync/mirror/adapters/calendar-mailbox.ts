@@ -14,7 +14,7 @@
  * Writes: createEvent / updateEvent / deleteEvent, which never send invitations, updates or cancellations (EWS
  * SendToNone on every CreateItem / UpdateItem / DeleteItem; on Graph attendees are kept in an extended property and
  * writes that Graph would announce to attendees are refused — see relay/mailbox/graph/graph-mailbox.ts). A created
- * event is stamped with the C4C ObjectID (setC4cObjectId).
+ * event carries the C4C ObjectID from its create request (createEvent's `c4cObjectId` option).
  *
  * Recurring series — C4C has no recurrence, so a series is mirrored occurrence by occurrence:
  * - every occurrence (or exception) of a series inside the window, up to SERIES_HORIZON_DAYS ahead, is one C4C
@@ -425,8 +425,8 @@ export function createCalendarMailboxAdapter(deps: AdapterDeps<'appointment'>, s
         end: input.end,
         categories: hasCategory(categories, TRIGGER) ? categories : [...categories, TRIGGER],
       };
-      let ref = await mailbox.createEvent((await calendar()).id, full);
-      if (stampWith) ref = await mailbox.setC4cObjectId(ref.id, 'event', stampWith);
+      // The C4C ObjectID travels in the create request itself (one write, no separate stamp).
+      const ref = await mailbox.createEvent((await calendar()).id, full, stampWith ? { c4cObjectId: stampWith } : undefined);
       const [event] = await mailbox.getEvents([ref.id]);
       if (!event) throw new Error(`The event ${ref.id} just created in ${mailbox.address} cannot be read back.`);
       const item = await toItem(event);

@@ -8,7 +8,7 @@
  * An item whose ChangeKey equals its link's (the echo of our own write) is not read. An id the feed reports deleted (or
  * a linked id missing from a full enumeration) is looked up by id before it is reported: not found or in Deleted Items →
  * deleted, found in another folder → out-of-scope (a move to another folder is never a delete).
- * Writes: create, then stamp the C4C ObjectID in the product's extended property; update and delete by id (contacts
+ * Writes: create with the C4C ObjectID in the product's extended property (one request); update and delete by id (contacts
  * have no attendees: nothing is ever sent). The cursor is written only by commitCursor().
  */
 import { setupRecordOf } from '../../setup';
@@ -149,8 +149,9 @@ export function createContactsMailboxAdapter<K extends ContactKind>(deps: Adapte
       const partial = toMailbox(fields);
       const displayName = partial.displayName || [partial.givenName, partial.surname].filter(Boolean).join(' ') || partial.companyName || '(no name)';
       const input: ContactInput = { ...partial, displayName, emailAddresses: partial.emailAddresses ?? [], categories: partial.categories ?? [] };
-      let ref = await ctx.mailbox.createContact(id, input);
-      if (stampWith) ref = await ctx.mailbox.setC4cObjectId(ref.id, 'contact', stampWith);
+      // The C4C ObjectID travels in the create request itself (CreateItem / POST carry the extended property): one
+      // write per new contact, and the ref answered is the stamped item's id and change key.
+      const ref = await ctx.mailbox.createContact(id, input, stampWith ? { c4cObjectId: stampWith } : undefined);
       // What the mailbox now holds, in the mapped vocabulary (the server stores what was written).
       return toItem({ ...input, id: ref.id, changeKey: ref.changeKey, folderId: id, ...(stampWith ? { c4cObjectId: stampWith } : {}) });
     },

@@ -8,7 +8,7 @@
  * verifies the linked tasks it did not name by reading them.
  *
  * C4C Tasks have no GroupwareItemID, so the link table is the mapping; the mailbox task is stamped with the C4C
- * ObjectID (setC4cObjectId) on create, and that stamp (`stampedWith`) is what re-links a task when the link table is
+ * ObjectID in its create request (createTask's `c4cObjectId` option), and that stamp (`stampedWith`) is what re-links a task when the link table is
  * lost: the table's loss is noticed (fewer links than the cursor was committed with) and everything is read again, so
  * every stamped task is offered to the planner with the ObjectID it belongs to — never created a second time.
  */
@@ -137,8 +137,8 @@ export function createTasksMailboxAdapter(deps: AdapterDeps<'task'>): SideAdapte
         ...input,
         categories: hasCategory(categories, TRIGGER) ? categories : [...categories, TRIGGER],
       };
-      let ref = await mailbox.createTask((await tasks()).id, full);
-      if (stampWith) ref = await mailbox.setC4cObjectId(ref.id, 'task', stampWith);
+      // The C4C ObjectID travels in the create request itself (one write, no separate stamp).
+      const ref = await mailbox.createTask((await tasks()).id, full, stampWith ? { c4cObjectId: stampWith } : undefined);
       return readBack(ref.id);
     },
 
