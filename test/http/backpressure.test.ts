@@ -92,6 +92,38 @@ describe('back-pressure guard', () => {
   });
 });
 
+describe('a client that leaves during authentication', () => {
+  it('holds no permit afterwards (the guard runs after its connection closed)', async () => {
+    const backpressure = createBackpressure({ maxInFlight: 2, maxInFlightPerOrganization: 1 });
+    const slowAuth: RequestHandler = (req, _res, next) => {
+      setTimeout(() => {
+        req.auth = { organizationId: 'a' } as NonNullable<typeof req.auth>;
+        next();
+      }, 150);
+    };
+    const routes = Router();
+    routes.use(chainGuards(slowAuth, backpressure.guard));
+    routes.get('/quick', (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = createApp({ logger: createLogger({ level: 'silent' }), routers: [['/api', routes]] }).listen(0);
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/quick`;
+      const aborted = new AbortController();
+      const gone = fetch(url, { signal: aborted.signal }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 30));
+      aborted.abort();
+      await gone;
+      await new Promise((r) => setTimeout(r, 400));
+      expect(backpressure.stats().inFlight).toBe(0);
+      // The organization's single permit is free: the next request is served.
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('unexpected errors', () => {
   it('are logged once with the correlation id the response carries (header and body), without internals', async () => {
     const { lines, logger } = captureLogs();
