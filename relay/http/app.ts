@@ -40,6 +40,9 @@ export function createApp(options: AppOptions): Express {
       // The task pane is framed by Outlook (web and desktop hosts), so frameguard must stay off.
       frameguard: false,
       crossOriginEmbedderPolicy: false,
+      // The sidebar's sign-in popup (self-activation) goes to Microsoft's sign-in page: with `same-origin` the task pane
+      // loses its handle on the popup and cannot tell that the user closed it.
+      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
     }),
   );
   app.use((req, res, next) => {
