@@ -202,6 +202,19 @@ function chunk<T>(list: T[], size: number): T[][] {
 
 const categoryXmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, isArray: (name) => name === 'category' });
 
+/**
+ * LastModifiedTime when the server returned it. Published GetItem answers (and servers whose property set omits it)
+ * leave it out, and ews-javascript-api's getter then throws "requested, but it wasn't returned" instead of answering
+ * undefined; the value only feeds the "latest change wins" rule, so its absence is not an error.
+ */
+function lastModifiedOf(item: ews.Item): string | undefined {
+  try {
+    return isoOf(item.LastModifiedTime);
+  } catch {
+    return undefined;
+  }
+}
+
 export class EwsMailbox implements Mailbox {
   private readonly service: ews.ExchangeService;
   private readonly transport: EwsTransport;
@@ -631,7 +644,7 @@ export class EwsMailbox implements Mailbox {
         sensitivity: SENSITIVITY[a.Sensitivity] ?? 'normal',
         categories: this.categoriesOf(a),
         c4cObjectId: this.c4cObjectIdOf(a),
-        lastModifiedAt: isoOf(a.LastModifiedTime),
+        lastModifiedAt: lastModifiedOf(a),
       };
       for (const key of ['location', 'bodyHtml', 'organizer', 'recurrence', 'originalStart', 'c4cObjectId', 'lastModifiedAt'] as const) if (event[key] === undefined) delete event[key];
       return event;
@@ -742,7 +755,7 @@ export class EwsMailbox implements Mailbox {
         completedAt: isoOf(t.CompleteDate),
         categories: this.categoriesOf(t),
         c4cObjectId: this.c4cObjectIdOf(t),
-        lastModifiedAt: isoOf(t.LastModifiedTime),
+        lastModifiedAt: lastModifiedOf(t),
       };
       for (const key of ['bodyText', 'startDate', 'dueDate', 'completedAt', 'c4cObjectId', 'lastModifiedAt'] as const) if (task[key] === undefined) delete task[key];
       return task;
