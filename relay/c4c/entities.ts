@@ -1,6 +1,6 @@
 /**
  * The c4codataapi entities this project reads and writes, with the exact property names of the EDMX
- * (`../shared/fixtures/c4c/c4codataapi.edmx`; see c4c-odata.md §3 and the spelling pitfalls of §16).
+ * (the project's copy `test/emulators/c4c/c4codataapi.edmx`; see c4c-odata.md §3 and the spelling pitfalls of §16).
  * Only the properties we use are declared; the server sends many more and they pass through untyped.
  *
  * Value conventions after `normalizeEntity` (odata-json.ts):
