@@ -11,7 +11,7 @@ import { UserSyncSettingsResponseSchema } from '../../shared/api/sync';
 import { DEMO_TENANT_ID, DEMO_USERS } from '../emulators/demo-identities';
 import { ensureAddinBuilt } from '../helpers/addin-build';
 import { startSandboxRelay, type SandboxRelay } from '../helpers/sandbox-relay';
-import { ARTIFACTS_DIR, forgetOpenPages, launchChromium, openSandbox, screenshot as takeScreenshot, screenshotOpenPages, switchUser } from './helpers';
+import { ARTIFACTS_DIR, chooseOption, forgetOpenPages, launchChromium, openSandbox, screenshot as takeScreenshot, screenshotOpenPages, switchUser } from './helpers';
 
 jest.setTimeout(180_000);
 
@@ -249,8 +249,7 @@ it('mirroring settings: a direction per configurable field and the kill switch a
   const row = meetings.locator('[data-testid="mapping-row"]').filter({ has: page.getByTestId('mapping-direction') }).first();
   const field = await row.getAttribute('data-field');
   expect(field).toBeTruthy();
-  await row.getByTestId('mapping-direction').click();
-  await page.getByRole('option', { name: 'Mailbox → C4C' }).click();
+  await chooseOption(page, row.getByTestId('mapping-direction'), 'Mailbox → C4C');
   await row.getByTestId('mapping-direction').filter({ hasText: 'Mailbox → C4C' }).waitFor();
   await row.getByText('Default: Both ways').waitFor();
   await page.getByTestId('mirror-enabled').uncheck();

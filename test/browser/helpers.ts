@@ -1,7 +1,7 @@
 /** Headless Debian Chromium driven by playwright-core, and helpers for the sandbox Outlook page. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 export const ARTIFACTS_DIR = path.resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
 
@@ -99,8 +99,26 @@ export async function selectItem(page: Page, text: string): Promise<void> {
   await page.getByTestId('sandbox-item').filter({ hasText: text }).first().click();
 }
 
+/**
+ * Chooses `option` in a Fluent UI Dropdown and waits until the trigger shows it. Fluent positions the listbox with
+ * floating-ui after it opens; on a loaded machine a click can land while the popup is still moving, which closes it
+ * without a choice (a person would simply click again, and so does this, at most three times).
+ */
+export async function chooseOption(page: Page, trigger: Locator, option: string | RegExp): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await trigger.click();
+    // Charts draw listboxes of their own; the Dropdown's popup is the one with Fluent's class.
+    const listbox = page.locator('.fui-Dropdown__listbox');
+    await listbox.waitFor();
+    await listbox.getByRole('option', { name: option }).click();
+    await listbox.waitFor({ state: 'hidden' });
+    const shown = (await trigger.textContent()) ?? '';
+    if (typeof option === 'string' ? shown.includes(option) : option.test(shown)) return;
+    if (attempt === 3) throw new Error(`the dropdown shows "${shown}" after choosing ${String(option)} three times`);
+  }
+}
+
 export async function switchUser(page: Page, displayName: string): Promise<void> {
-  await page.getByTestId('user-switcher').click();
-  await page.getByRole('option', { name: new RegExp(displayName) }).click();
+  await chooseOption(page, page.getByTestId('user-switcher'), new RegExp(displayName));
   await page.getByTestId('sandbox-item').first().waitFor();
 }

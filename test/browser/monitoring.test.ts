@@ -12,7 +12,7 @@ import { MailboxUserActions } from '../emulators/exchange';
 import { DEMO_TENANT_ID, DEMO_USERS } from '../emulators/demo-identities';
 import { ensureAddinBuilt } from '../helpers/addin-build';
 import { startSandboxRelay, type SandboxRelay } from '../helpers/sandbox-relay';
-import { forgetOpenPages, launchChromium, screenshot as takeScreenshot, screenshotOpenPages } from './helpers';
+import { chooseOption, forgetOpenPages, launchChromium, screenshot as takeScreenshot, screenshotOpenPages } from './helpers';
 
 jest.setTimeout(240_000);
 
@@ -160,8 +160,7 @@ it('users by state: filter chips with counts, search, and the run history behind
 it('sessions over time: the chart drawn from the run history, its summary and its table', async () => {
   const { page, errors } = await openConsole(`/admin/organizations/${orgId}/monitoring?tab=sessions`);
   await page.setViewportSize({ width: 1400, height: 1150 });
-  await page.getByTestId('sessions-range').click();
-  await page.getByRole('option', { name: /Last 15 minutes/ }).click();
+  await chooseOption(page, page.getByTestId('sessions-range'), /Last 15 minutes/);
   const { rows } = await env.relay.services.db.query<{ n: string | number; failed: string | number; saved: string | number }>(
     `SELECT count(*) AS n, count(*) FILTER (WHERE outcome = 'failed') AS failed, coalesce(sum((counts->>'saved')::int), 0) AS saved
      FROM sync_runs WHERE organization_id = $1 AND started_at > now() - interval '15 minutes'`,
