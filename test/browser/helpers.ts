@@ -100,22 +100,42 @@ export async function selectItem(page: Page, text: string): Promise<void> {
 }
 
 /**
- * Chooses `option` in a Fluent UI Dropdown and waits until the trigger shows it. Fluent positions the listbox with
- * floating-ui after it opens; on a loaded machine a click can land while the popup is still moving, which closes it
- * without a choice (a person would simply click again, and so does this, at most three times).
+ * Chooses `option` in a Fluent UI Dropdown and waits until the trigger shows it. On the loaded CI machine a pointer
+ * click on an option was seen to leave the listbox open and nothing chosen (the popup is positioned by floating-ui
+ * after it opens, and the click's coordinates were computed before); then the choice is made with the keyboard, as a
+ * keyboard user would: the arrow keys move the active option (aria-activedescendant) and Enter takes it.
  */
 export async function chooseOption(page: Page, trigger: Locator, option: string | RegExp): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    await trigger.click();
-    // Charts draw listboxes of their own; the Dropdown's popup is the one with Fluent's class.
-    const listbox = page.locator('.fui-Dropdown__listbox');
-    await listbox.waitFor();
-    await listbox.getByRole('option', { name: option }).click();
-    await listbox.waitFor({ state: 'hidden' });
-    const shown = (await trigger.textContent()) ?? '';
-    if (typeof option === 'string' ? shown.includes(option) : option.test(shown)) return;
-    if (attempt === 3) throw new Error(`the dropdown shows "${shown}" after choosing ${String(option)} three times`);
+  // Charts draw listboxes of their own; the Dropdown's popup is the one with Fluent's class.
+  const listbox = page.locator('.fui-Dropdown__listbox');
+  const matches = (text: string): boolean => (typeof option === 'string' ? text.includes(option) : option.test(text));
+  const shows = async (): Promise<boolean> => matches((await trigger.textContent()) ?? '');
+
+  await trigger.click();
+  await listbox.waitFor();
+  await listbox.getByRole('option', { name: option }).click();
+  const closed = await listbox.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false);
+  if (closed && (await shows())) return;
+
+  if (!closed) await page.keyboard.press('Escape');
+  await listbox.waitFor({ state: 'hidden' });
+  await trigger.focus();
+  await page.keyboard.press('ArrowDown'); // opens the listbox on the selected option
+  await listbox.waitFor();
+  const count = await listbox.getByRole('option').count();
+  for (let step = 0; step <= count; step++) {
+    const activeId = await trigger.getAttribute('aria-activedescendant');
+    const activeText = activeId ? ((await page.locator(`[id="${activeId}"]`).textContent()) ?? '') : '';
+    if (matches(activeText)) {
+      await page.keyboard.press('Enter');
+      await listbox.waitFor({ state: 'hidden' });
+      if (await shows()) return;
+      break;
+    }
+    // From the last option, ArrowDown stays put: start again from the top.
+    await page.keyboard.press(step === 0 ? 'Home' : 'ArrowDown');
   }
+  throw new Error(`the dropdown shows "${(await trigger.textContent()) ?? ''}" after choosing ${String(option)} by pointer and by keyboard`);
 }
 
 export async function switchUser(page: Page, displayName: string): Promise<void> {
