@@ -3,12 +3,12 @@
  * route, after its guard, with that route's size limit. A request without a valid token is answered 401 without
  * reading a byte of its body, and an over-long body is cut off while it streams in (body-parser counts the bytes as
  * they arrive and stops at the limit: 413 `payload-too-large`; a `Content-Length` above the limit is refused before
- * reading).
+ * reading, and a streamed body without one is answered the moment it crosses the limit).
  *
  * A router marked with `bodyAfterAuth` is mounted by createApp (relay/http/app.ts) before the app's catch-all JSON
  * parser, which only the routers that have no guard of their own still rely on (health, pages, sandbox helpers).
  */
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type NextFunction, type RequestHandler, type Router } from 'express';
 import { MAX_SAVE_REQUEST_BYTES } from '../../shared/api/sidebar';
 import { HttpError } from './errors';
 
@@ -32,13 +32,40 @@ export const BODY_LIMITS = {
 export function jsonBody(limitBytes: number): RequestHandler {
   const parse = express.json({ limit: limitBytes, strict: true });
   return (req, res, next) => {
-    // A declared length above the limit is refused before a byte is read (body-parser would read it to discard it).
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limitBytes && req.is('application/json')) {
-      next(payloadTooLarge(limitBytes));
+    if (!req.is('application/json')) {
+      parse(req, res, next);
       return;
     }
-    parse(req, res, next);
+    // A declared length above the limit is refused before a byte is read (body-parser would read it to discard it).
+    if (req.headers['content-length'] !== undefined) {
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limitBytes) next(payloadTooLarge(limitBytes));
+      else parse(req, res, next);
+      return;
+    }
+    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (encoding !== 'identity') {
+      parse(req, res, next); // the limit is on the inflated body, which only body-parser sees
+      return;
+    }
+    // A streamed body (no Content-Length): body-parser stops keeping it at the limit but then reads the rest to discard
+    // it before it answers, so an endless stream would hold the request (and its permit) open. The 413 goes out as soon
+    // as the limit is crossed instead; the connection then closes (closeWhenBodyUnread in app.ts) and body-parser's
+    // own later answer is dropped.
+    let received = 0;
+    let answered = false;
+    const answer: NextFunction = (error?: unknown) => {
+      if (answered) return;
+      answered = true;
+      req.off('data', count);
+      next(error);
+    };
+    const count = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > limitBytes) answer(payloadTooLarge(limitBytes));
+    };
+    parse(req, res, answer);
+    req.on('data', count);
   };
 }
 

@@ -203,6 +203,40 @@ describe('body limits per route', () => {
     });
     expect(status).toBe(413);
   });
+  it('answers 413 to an endless chunked body as soon as it crosses the limit, without waiting for its end', async () => {
+    const url = new URL(`${env.url}/api/sidebar/search`);
+    const ceiling = 64 * 1024 * 1024; // the client gives up here; the relay must have answered long before
+    const result = await new Promise<{ status: number; sentBytes: number; connection: string | undefined }>((resolve, reject) => {
+      let sent = 0;
+      let answered = false;
+      const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'transfer-encoding': 'chunked' } }, (res) => {
+        answered = true;
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, sentBytes: sent, connection: res.headers.connection });
+        req.destroy();
+      });
+      req.on('error', (error) => {
+        if (answered || sent > 0) return; // the relay closing the socket while we still write
+        reject(error);
+      });
+      const chunk = Buffer.from(`"${'p'.repeat(64 * 1024)}@example.com",`);
+      req.write('{"addresses":[');
+      const write = (): void => {
+        while (!answered && sent < ceiling) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once('drain', write);
+            return;
+          }
+        }
+        if (!answered) req.end('"x@example.com"]}');
+      };
+      write();
+    });
+    expect(result.status).toBe(413);
+    expect(result.connection).toBe('close');
+    expect(result.sentBytes).toBeLessThan(ceiling);
+  });
 });
 
 describe('correlation ids', () => {
