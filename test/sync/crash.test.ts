@@ -8,12 +8,10 @@
  * each) and the kill falls after the first page's cursor was committed. Runs against PostgreSQL and PGlite (the same
  * data folder, which the test process opens only while no relay process runs).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Client } from 'pg';
 import { createSecretBox } from '../../relay/secrets';
 import { createStore, migrate, openDb, type Db } from '../../relay/store';
@@ -24,46 +22,11 @@ import { startExchangeEmulator, type ExchangeEmulator } from '../emulators/excha
 import { DEMO_EWS_SERVICE_ACCOUNT, DEMO_USERS } from '../emulators/demo-identities';
 import { isPostgresReachable, TEST_DATABASE_URL } from '../helpers/backends';
 import { sleep, waitFor } from './helpers';
+import { sessionsEnded, startCrashRelay, type CrashRelay } from './crash-relay-process';
 
 const CATEGORIZED = 300;
 const NOISE = 900;
 const ANNA = DEMO_USERS[0].email;
-const ROOT = path.resolve(__dirname, '../..');
-
-interface Relay {
-  child: ChildProcessWithoutNullStreams;
-  logs: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function startRelayProcess(env: Record<string, string>): Relay {
-  // tsx as a loader in this very process (not the tsx CLI, which runs the script in a child: SIGKILL would then hit
-  // the wrapper and leave the relay running).
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'crash-relay.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, JEST_WORKER_ID: '' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // not a log line
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  void exited.then((code) => {
-    if (code !== null && code !== 0) process.stderr.write(`crash relay exited ${code}: ${stderr}\n`);
-  });
-  return { child, logs, exited };
-}
-
-const sessionsEnded = (relay: Relay, outcome: string) => relay.logs.filter((l) => l.msg === 'session ended' && l.outcome === outcome).length;
 
 async function adminQuery(sql: string): Promise<void> {
   const client = new Client({ connectionString: TEST_DATABASE_URL });
@@ -80,7 +43,7 @@ const backends: Array<'pglite' | 'postgres'> = ['pglite', ...(process.env.CI ===
 describe.each(backends)('a relay killed mid-session [%s]', (kind) => {
   let exchange: ExchangeEmulator;
   let c4c: C4cEmulator;
-  const relays: Relay[] = [];
+  const relays: CrashRelay[] = [];
   const cleanups: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
@@ -127,7 +90,7 @@ describe.each(backends)('a relay killed mid-session [%s]', (kind) => {
     if (kind === 'pglite') await db.close();
 
     // Relay A: its first session sets the mailbox up and takes the baseline.
-    const a = startRelayProcess(env);
+    const a = startCrashRelay(env);
     relays.push(a);
     await waitFor(() => sessionsEnded(a, 'succeeded') >= 1, 90000, 'the first session (setup and baseline)');
 
@@ -152,7 +115,7 @@ describe.each(backends)('a relay killed mid-session [%s]', (kind) => {
 
     // Relay B on the same database: the dead session's heartbeat is stale, the tick takes it over and a new session
     // resumes from the committed cursors.
-    const b = startRelayProcess(env);
+    const b = startCrashRelay(env);
     relays.push(b);
     await waitFor(() => crashEmails().length >= CATEGORIZED && sessionsEnded(b, 'succeeded') >= 1, 120000, 'relay B to save the rest');
     // A pending claim left by the kill expires after its lease; one more session would pick up anything left.

@@ -9,12 +9,10 @@
  * The kill can fall between a contact's create and its stamp, or between the writes and the link: the next session
  * re-reads both sides (the cursors are committed only after applying) and joins such a pair by stamp or by content.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { createSecretBox } from '../../../relay/secrets';
 import { createStore, migrate, openDb, type Db } from '../../../relay/store';
 import { createMailboxSyncRepository } from '../../../relay/store/mailboxes';
@@ -24,48 +22,15 @@ import { startC4cEmulator, type C4cEmulator } from '../../emulators/c4c';
 import { startExchangeEmulator, type ExchangeEmulator } from '../../emulators/exchange';
 import { DEMO_EWS_SERVICE_ACCOUNT, DEMO_USERS } from '../../emulators/demo-identities';
 import { waitFor } from '../helpers';
+import { sessionsEnded, startCrashRelay, type CrashRelay } from '../crash-relay-process';
 
 const CONTACTS = 500;
 const ANNA = DEMO_USERS[0];
-const ROOT = path.resolve(__dirname, '../../..');
-
-interface Relay {
-  child: ChildProcessWithoutNullStreams;
-  logs: Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function startRelayProcess(env: Record<string, string>): Relay {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/sync/crash-relay.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, JEST_WORKER_ID: '' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  readline.createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // not a log line
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  void exited.then((code) => {
-    if (code !== null && code !== 0) process.stderr.write(`crash relay exited ${code}: ${stderr}\n`);
-  });
-  return { child, logs, exited };
-}
-
-const sessionsEnded = (relay: Relay, outcome: string) => relay.logs.filter((l) => l.msg === 'session ended' && l.outcome === outcome).length;
 
 describe('a relay killed while mirroring 500 contacts [pglite]', () => {
   let exchange: ExchangeEmulator;
   let c4c: C4cEmulator;
-  const relays: Relay[] = [];
+  const relays: CrashRelay[] = [];
   let dir: string;
 
   beforeAll(async () => {
@@ -112,7 +77,7 @@ describe('a relay killed while mirroring 500 contacts [pglite]', () => {
 
     // Relay A: its first session sets the mailbox up and starts mirroring; killed part-way through the contacts.
     exchange.control.setLatency(5);
-    const a = startRelayProcess(env);
+    const a = startCrashRelay(env);
     relays.push(a);
     await waitFor(() => folderItems().length >= 120, 120000, 'relay A to mirror 120 contacts');
     a.child.kill('SIGKILL');
@@ -121,7 +86,7 @@ describe('a relay killed while mirroring 500 contacts [pglite]', () => {
     expect(byA).toBeLessThan(CONTACTS);
 
     // Relay B on the same data folder takes the dead session over and finishes; one more session changes nothing.
-    const b = startRelayProcess(env);
+    const b = startCrashRelay(env);
     relays.push(b);
     await waitFor(() => sessionsEnded(b, 'succeeded') >= 1 && folderItems().length >= CONTACTS, 180000, 'relay B to finish mirroring');
     b.child.stdin.write(`sync-now ${org.id} ${anna.id}\n`);
