@@ -65,7 +65,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
       if (received > limitBytes) answer(payloadTooLarge(limitBytes));
     };
     parse(req, res, answer);
-    req.on('data', count);
+    if (!answered) req.on('data', count); // a synchronous refusal (e.g. an unsupported charset) leaves the body unread
   };
 }
 
