@@ -169,7 +169,8 @@ it('runs the admin journey: organization, CSV import, EWS impersonation, access 
   await expect(deniedRow.getAttribute('data-problem')).resolves.toBe('impersonation-denied');
   await expect(deniedRow.textContent()).resolves.toMatch(/impersonat/i);
   await page.getByTestId('filter-failed').click();
-  await page.getByTestId('check-result').first().waitFor();
+  // The list filters after the click: wait for the filtered list, not merely for a row of the unfiltered one.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="check-result"]').length === 1);
   await expect(page.getByTestId('check-result').count()).resolves.toBe(1);
   await screenshot(page, 'admin-07-check-access');
 
