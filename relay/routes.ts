@@ -19,7 +19,7 @@ import { c4cPortCache } from './c4c/port-cache';
 import { createSidebarService } from './sidebar/service';
 import { createICalUidResolver } from './sidebar/meeting-key';
 import { openMailbox } from './mailbox';
-import { createStore } from './store';
+import { cachedDirectory, createStore } from './store';
 import { timed } from './http/timing';
 import { pushRouter } from './http/push-routes';
 import { chainGuards, createBackpressure } from './http/backpressure';
@@ -32,7 +32,9 @@ export const addinDistDir = (): string => path.join(manifestPaths().root, 'dist'
 export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): Promise<Array<[string, Router]>> {
   const { config, db, secrets } = services;
   const store = createStore(db, secrets);
-  const c4cFor = c4cPortCache(store.c4cConnections, { wrap: timed });
+  // Every request needs its tenant, its user and (to save) its C4C connection: read once per few seconds, not per request.
+  const directory = cachedDirectory(store);
+  const c4cFor = c4cPortCache({ getWithSecret: directory.c4cConnection }, { wrap: timed });
   const clientId = sandbox?.addinClientId ?? config.entra.clientId;
   if (!clientId) throw new Error('ENTRA_CLIENT_ID is not set');
   const authorityHost = sandbox?.entraAuthorityHost ?? config.entra.authorityHost;
@@ -42,15 +44,15 @@ export async function buildRoutes(services: RelayServices, sandbox?: Sandbox): P
     audience: [clientId, config.entra.appIdUri ?? `api://${clientId}`],
     requiredScope: config.entra.requiredScope,
     caPem: sandbox?.entraCaPem,
-    allowedTenants: async (tenantId) => (await store.organizations.getByTenant(tenantId)) !== undefined,
+    allowedTenants: directory.tenantOnboarded,
   });
   // Authentication first, then the bound on work in flight, then (per route) the body.
   const backpressure = createBackpressure(config.limits);
   const userOnly = requireUser({
     validator,
     resolveUser: async (tenantId, oid) => {
-      const user = await store.users.findByEntra(tenantId, oid);
-      return user ? { userId: user.id, organizationId: user.organizationId, role: user.role } : null;
+      const user = await directory.userByEntra(tenantId, oid);
+      return user ? { userId: user.id, organizationId: user.organizationId, role: user.role, email: user.email, displayName: user.displayName } : null;
     },
   });
   const userGuard = chainGuards(userOnly, backpressure.guard);

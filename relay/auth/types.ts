@@ -24,6 +24,9 @@ export interface ResolvedUser {
   userId: string;
   organizationId: string;
   role: RelayRole;
+  /** The provisioned user's primary address and name, so routes need not read the user again. */
+  email: string;
+  displayName: string;
 }
 
 export interface RequestAuth extends ValidatedToken, ResolvedUser {}

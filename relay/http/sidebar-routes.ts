@@ -32,12 +32,11 @@ export function sidebarRoutes(options: SidebarRoutesOptions): Router {
   // Bodies are read per route, after the guard, each with its own limit (relay/http/body.ts).
   const small = jsonBody(BODY_LIMITS.small);
 
+  // The guard resolved the provisioned user (or answered 403 itself); its row is not read a second time.
   async function userOf(req: Request): Promise<SidebarUser> {
     const auth = req.auth;
     if (!auth) throw new HttpError(401, 'unauthorized', 'Sign in to use the sidebar.');
-    const user = await store.users.get(auth.organizationId, auth.userId);
-    if (!user) throw new HttpError(403, 'user-not-provisioned', 'Your account is not set up. Ask your administrator to add you.');
-    return { organizationId: auth.organizationId, userId: auth.userId, email: user.email, displayName: user.displayName };
+    return { organizationId: auth.organizationId, userId: auth.userId, email: auth.email, displayName: auth.displayName };
   }
 
   router.get('/me', handle(async (req) => {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { SecretBox } from '../secrets/secret-box';
 import type { Queryable } from './db';
+import { directoryWrite } from './directory-changes';
 import { isId, StoreNotFoundError } from './errors';
 
 export type C4cAuthKind = 'basic';
@@ -68,31 +69,35 @@ export interface C4cConnectionRepository {
 }
 
 export function createC4cConnectionRepository(db: Queryable, box: SecretBox): C4cConnectionRepository {
+  async function upsertValid(organizationId: string, data: z.output<typeof c4cConnectionInputSchema>): Promise<C4cConnection> {
+    const authKind = data.authKind ?? 'basic';
+    if (data.password === undefined) {
+      const { rows } = await db.query<ConnectionRow>(
+        `UPDATE c4c_connections SET service_root = $2, auth_kind = $3, username = $4, updated_at = now()
+         WHERE organization_id = $1 RETURNING ${METADATA_COLUMNS}`,
+        [organizationId, data.serviceRoot, authKind, data.username],
+      );
+      if (!rows[0]) throw new StoreNotFoundError('a password is required for a new C4C connection');
+      return toConnection(rows[0]);
+    }
+    const sealed = box.seal(data.password, organizationId);
+    const { rows } = await db.query<ConnectionRow>(
+      `INSERT INTO c4c_connections (organization_id, service_root, auth_kind, username, secret_ciphertext)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (organization_id) DO UPDATE SET
+         service_root = EXCLUDED.service_root, auth_kind = EXCLUDED.auth_kind, username = EXCLUDED.username,
+         secret_ciphertext = EXCLUDED.secret_ciphertext, updated_at = now()
+       RETURNING ${METADATA_COLUMNS}`,
+      [organizationId, data.serviceRoot, authKind, data.username, sealed],
+    );
+    return toConnection(rows[0]);
+  }
+
   return {
     async upsert(organizationId, input) {
       const data = c4cConnectionInputSchema.parse(input);
       if (!isId(organizationId)) throw new StoreNotFoundError('no such organization');
-      const authKind = data.authKind ?? 'basic';
-      if (data.password === undefined) {
-        const { rows } = await db.query<ConnectionRow>(
-          `UPDATE c4c_connections SET service_root = $2, auth_kind = $3, username = $4, updated_at = now()
-           WHERE organization_id = $1 RETURNING ${METADATA_COLUMNS}`,
-          [organizationId, data.serviceRoot, authKind, data.username],
-        );
-        if (!rows[0]) throw new StoreNotFoundError('a password is required for a new C4C connection');
-        return toConnection(rows[0]);
-      }
-      const sealed = box.seal(data.password, organizationId);
-      const { rows } = await db.query<ConnectionRow>(
-        `INSERT INTO c4c_connections (organization_id, service_root, auth_kind, username, secret_ciphertext)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (organization_id) DO UPDATE SET
-           service_root = EXCLUDED.service_root, auth_kind = EXCLUDED.auth_kind, username = EXCLUDED.username,
-           secret_ciphertext = EXCLUDED.secret_ciphertext, updated_at = now()
-         RETURNING ${METADATA_COLUMNS}`,
-        [organizationId, data.serviceRoot, authKind, data.username, sealed],
-      );
-      return toConnection(rows[0]);
+      return directoryWrite(() => upsertValid(organizationId, data));
     },
 
     async get(organizationId) {
@@ -115,7 +120,7 @@ export function createC4cConnectionRepository(db: Queryable, box: SecretBox): C4
 
     async delete(organizationId) {
       if (!isId(organizationId)) return false;
-      const { rowCount } = await db.query('DELETE FROM c4c_connections WHERE organization_id = $1', [organizationId]);
+      const { rowCount } = await directoryWrite(() => db.query('DELETE FROM c4c_connections WHERE organization_id = $1', [organizationId]));
       return rowCount > 0;
     },
   };

@@ -41,6 +41,7 @@ export { StoreConflictError, StoreNotFoundError } from './errors';
 export * from './organizations';
 export * from './users';
 export * from './c4c-connections';
+export { cachedDirectory, DEFAULT_DIRECTORY_TTL_MS, type CachedDirectory, type CachedDirectoryOptions } from './cached-directory';
 export * from './ledger';
 export * from './audit';
 export * from './sync-settings';

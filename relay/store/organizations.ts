@@ -1,6 +1,7 @@
 /** Organizations: one per customer tenant; everything else in the store hangs off an organization id. */
 import { z } from 'zod';
 import type { Queryable } from './db';
+import { directoryWrite } from './directory-changes';
 import { isId, mapConflict } from './errors';
 
 export interface Organization {
@@ -103,7 +104,7 @@ export function createOrganizationRepository(db: Queryable): OrganizationReposit
       const data = organizationUpdateSchema.parse(patch);
       if (!isId(id)) return undefined;
       // COALESCE keeps a column when the patch leaves it out; entra_tenant_id can be cleared, so it has its own flag.
-      return mapConflict('organization', async () => {
+      return directoryWrite(() => mapConflict('organization', async () => {
         const { rows } = await db.query<OrganizationRow>(
           `UPDATE organizations SET
              name = COALESCE($2, name),
@@ -122,12 +123,12 @@ export function createOrganizationRepository(db: Queryable): OrganizationReposit
           ],
         );
         return rows[0] ? toOrganization(rows[0]) : undefined;
-      });
+      }));
     },
 
     async delete(id) {
       if (!isId(id)) return false;
-      const { rowCount } = await db.query('DELETE FROM organizations WHERE id = $1', [id]);
+      const { rowCount } = await directoryWrite(() => db.query('DELETE FROM organizations WHERE id = $1', [id]));
       return rowCount > 0;
     },
   };

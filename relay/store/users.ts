@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Queryable } from './db';
+import { directoryWrite } from './directory-changes';
 import { isId, mapConflict } from './errors';
 
 export type UserRole = 'user' | 'admin';
@@ -170,19 +171,19 @@ export function createUserRepository(db: Queryable): UserRepository {
         const cast = column === 'entra_object_id' ? '::uuid' : '::text';
         return `${column} = CASE WHEN $${flag}::boolean THEN $${flag + 1}${cast} ELSE ${column} END`;
       });
-      return mapConflict('user', async () => {
+      return directoryWrite(() => mapConflict('user', async () => {
         const { rows } = await db.query<UserRow>(
           `UPDATE users SET ${sets.join(', ')}, updated_at = now()
            WHERE organization_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
           params,
         );
         return rows[0] ? toUser(rows[0]) : undefined;
-      });
+      }));
     },
 
     async delete(organizationId, userId) {
       if (!isId(organizationId) || !isId(userId)) return false;
-      const { rowCount } = await db.query('DELETE FROM users WHERE organization_id = $1 AND id = $2', [organizationId, userId]);
+      const { rowCount } = await directoryWrite(() => db.query('DELETE FROM users WHERE organization_id = $1 AND id = $2', [organizationId, userId]));
       return rowCount > 0;
     },
   };
