@@ -7,9 +7,11 @@
  * The cheap checks (shape, tenant, issuer) run before any key fetch, so a token naming an arbitrary tenant can
  * never make the relay fetch keys from an address of the caller's choosing.
  */
+import crypto from 'node:crypto';
 import type { Agent } from 'node:http';
 import https from 'node:https';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { AuthError } from './errors';
 import type { ValidatedToken } from './types';
@@ -34,6 +36,12 @@ const optionsSchema = z
     /** App role an app-only token must carry in `roles`; without it app-only tokens are refused. */
     requiredAppRole: z.string().min(1).optional(),
     clockToleranceSec: z.number().int().min(0).max(600).default(300),
+    /**
+     * How long a token that passed verification is remembered, so the next requests with it skip the signature
+     * check (the sidebar sends one token for up to an hour). Never past the token's expiry; the tenant is checked
+     * again every time. 0 turns it off. Shorter than the JWKS cache, so a withdrawn key is not trusted longer.
+     */
+    verifiedCacheMs: z.number().int().min(0).max(3_600_000).default(300_000),
     jwks: z
       .object({
         cacheMaxAgeMs: z.number().int().positive().default(24 * 3600_000),
@@ -117,6 +125,7 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
   const allowList = options.allowedTenants;
   const allowedSet = Array.isArray(allowList) ? new Set(allowList.map((t) => t.toLowerCase())) : undefined;
   const jwksByTenant = new Map<string, RemoteJwks>();
+  const verified = config.verifiedCacheMs > 0 ? new LRUCache<string, ValidatedToken>({ max: 10_000, ttl: config.verifiedCacheMs }) : undefined;
 
   async function tenantAllowed(tenantId: string): Promise<boolean> {
     if (allowList === undefined) return true;
@@ -141,6 +150,20 @@ export function createTokenValidator(options: TokenValidatorOptions): TokenValid
 
   async function validate(token: string | undefined | null): Promise<ValidatedToken> {
     if (!token) throw new AuthError('missing', 'No access token was sent');
+    // Keyed by the token's digest: the bytes that were verified, nothing else.
+    const digest = verified ? crypto.createHash('sha256').update(token).digest('base64url') : '';
+    const known = verified?.get(digest);
+    if (known) {
+      const now = (options.now?.() ?? new Date()).getTime();
+      if (now < known.expiresAt.getTime() + config.clockToleranceSec * 1000 && (await tenantAllowed(known.tenantId))) return known;
+      verified?.delete(digest);
+    }
+    const valid = await verify(token);
+    verified?.set(digest, valid);
+    return valid;
+  }
+
+  async function verify(token: string): Promise<ValidatedToken> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     let unverified: JWTPayload;
     try {

@@ -19,8 +19,8 @@ const PRODUCT = 'C4C Sidebar';
 
 /** The relay's directory of provisioned users (Priya is deliberately missing). */
 const PROVISIONED = new Map<string, ResolvedUser>([
-  [`${DEMO_TENANT_ID}|${ANNA.oid}`, { userId: 'u-anna', organizationId: 'org-contoso', role: 'admin' }],
-  [`${DEMO_TENANT_ID}|${MARCO.oid}`, { userId: 'u-marco', organizationId: 'org-contoso', role: 'user' }],
+  [`${DEMO_TENANT_ID}|${ANNA.oid}`, { userId: 'u-anna', organizationId: 'org-contoso', role: 'admin', email: 'anna@contoso.example', displayName: 'Anna' }],
+  [`${DEMO_TENANT_ID}|${MARCO.oid}`, { userId: 'u-marco', organizationId: 'org-contoso', role: 'user', email: 'marco@contoso.example', displayName: 'Marco' }],
 ]);
 
 function silentLogger() {
@@ -235,6 +235,36 @@ describe('relay bearer-token validation against the Entra emulator', () => {
     const failed = await request(broken).get('/api/me').set('Authorization', `Bearer ${await userToken()}`);
     expect(failed.status).toBe(500);
     expect(failed.body.error.code).toBe('internal-error');
+  });
+
+  it('remembers a verified token: expiry still applies, the tenant is asked again, other bytes are verified afresh', async () => {
+    let now = new Date();
+    let onboarded = true;
+    const remembering = createTokenValidator({
+      authorityHost: emulator.authorityHost,
+      caPem: emulator.caPem,
+      audience: DEMO_ADDIN_CLIENT_ID,
+      requiredScope: 'access_as_user',
+      allowedTenants: async () => onboarded,
+      clockToleranceSec: 60,
+      jwks: { cooldownMs: 0 },
+      now: () => now,
+    });
+    const token = await userToken({ expiresInSeconds: 600 });
+    const first = await remembering.validate(token);
+    expect(await remembering.validate(token)).toBe(first); // the remembered answer, no second verification
+    // A changed signature is other bytes: verified, and refused.
+    const [h, p, sig] = token.split('.');
+    const flipped = `${h}.${p}.${sig.slice(0, -2)}${sig.endsWith('A') ? 'BA' : 'AA'}`;
+    await expect(remembering.validate(flipped)).rejects.toMatchObject({ reason: expect.stringMatching(/bad-signature|malformed/) });
+    // The organization is gone: refused although the token was remembered.
+    onboarded = false;
+    await expect(remembering.validate(token)).rejects.toMatchObject({ reason: 'wrong-tenant' });
+    onboarded = true;
+    expect((await remembering.validate(token)).oid).toBe(first.oid);
+    // Past its expiry (and the tolerance): expired, remembered or not.
+    now = new Date(Date.now() + 700_000);
+    await expect(remembering.validate(token)).rejects.toMatchObject({ reason: 'expired' });
   });
 
   it('rejects a configuration without an authority', () => {
