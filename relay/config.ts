@@ -34,6 +34,7 @@ const envSchema = z.object({
   ENTRA_REQUIRED_SCOPE: z.string().min(1).default('access_as_user'),
   RELAY_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10000).default(48),
   RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION: z.coerce.number().int().min(1).max(10000).default(16),
+  RELAY_QUEUE_WAIT_MS: z.coerce.number().int().min(0).max(10000).default(100),
   SYNC_WORKERS: booleanFlag.default(true),
   MIRROR_ENABLED: booleanFlag.default(true),
   SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
@@ -73,10 +74,11 @@ export interface RelayConfig {
   admin: { operatorTenantIds: string[] };
   /**
    * Back-pressure (relay/http/backpressure.ts): API requests in flight in this process (RELAY_MAX_IN_FLIGHT, default
-   * 48) and per organization (RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION, default 16); beyond them a fast 503 + Retry-After.
+   * 48) and per organization (RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION, default 16); beyond them a request waits at most
+   * RELAY_QUEUE_WAIT_MS (default 100) for a permit, then gets a fast 503 + Retry-After.
    * One process does ~100-200 saves/s, so 16 in flight keep a queue's wait near 100-150 ms instead of seconds.
    */
-  limits: { maxInFlight: number; maxInFlightPerOrganization: number };
+  limits: { maxInFlight: number; maxInFlightPerOrganization: number; queueWaitMs: number };
   sync: {
     /** This process runs session workers and the fan-out tick (SYNC_WORKERS=0: control and status only). */
     workers: boolean;
@@ -180,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       requiredScope: e.ENTRA_REQUIRED_SCOPE,
     },
     admin: { operatorTenantIds: e.ADMIN_OPERATOR_TENANT_IDS.length > 0 ? e.ADMIN_OPERATOR_TENANT_IDS : e.ORG_TENANT_ID ? [e.ORG_TENANT_ID] : [] },
-    limits: { maxInFlight: e.RELAY_MAX_IN_FLIGHT, maxInFlightPerOrganization: Math.min(e.RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION, e.RELAY_MAX_IN_FLIGHT) },
+    limits: { maxInFlight: e.RELAY_MAX_IN_FLIGHT, maxInFlightPerOrganization: Math.min(e.RELAY_MAX_IN_FLIGHT_PER_ORGANIZATION, e.RELAY_MAX_IN_FLIGHT), queueWaitMs: e.RELAY_QUEUE_WAIT_MS },
     sync: {
       workers: e.SYNC_WORKERS,
       concurrency: e.SYNC_CONCURRENCY,

@@ -70,6 +70,35 @@ export class Limiter {
     return this.#releaser(w);
   }
 
+  /**
+   * Waits at most `waitMs` for `weight` permits, and only while fewer than `maxWaiting` callers wait already; answers
+   * undefined instead of waiting longer: for callers that absorb a short burst but refuse a growing queue (HTTP
+   * back-pressure). `waitMs` 0 is `tryAcquire`.
+   */
+  async acquireWithin(waitMs: number, options: { weight?: number; maxWaiting?: number } = {}): Promise<(() => void) | undefined> {
+    const w = Math.max(1, Math.min(Math.floor(options.weight ?? 1), this.capacity));
+    const now = this.tryAcquire(w);
+    if (now || waitMs <= 0 || this.#queue.length >= (options.maxWaiting ?? Infinity)) return now;
+    return new Promise<(() => void) | undefined>((resolve) => {
+      const waiter: Waiter = {
+        weight: w,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.#releaser(w));
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = this.#queue.indexOf(waiter);
+        if (index < 0) return; // granted in the same tick
+        this.#queue.splice(index, 1);
+        // The first waiter may have been the one holding lighter ones back.
+        this.#drain();
+        resolve(undefined);
+      }, waitMs);
+      this.#queue.push(waiter);
+    });
+  }
+
   /** Runs `task` holding `weight` permits. */
   async run<T>(task: () => Promise<T>, weight = 1): Promise<T> {
     const release = await this.acquire(weight);

@@ -92,6 +92,51 @@ describe('back-pressure guard', () => {
   });
 });
 
+describe('a short queue (queueWaitMs)', () => {
+  it('lets a request wait for a permit that comes back in time, refuses one whose wait runs out, and never queues more than may run', async () => {
+    const gates: Array<() => void> = [];
+    const backpressure = createBackpressure({ maxInFlight: 10, maxInFlightPerOrganization: 1, queueWaitMs: 300 });
+    const routes = Router();
+    routes.use(chainGuards(fakeAuth, backpressure.guard));
+    routes.get('/slow', async (_req, res) => {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      res.json({ ok: true });
+    });
+    const server = createApp({ logger: createLogger({ level: 'silent' }), routers: [['/api', routes]] }).listen(0);
+    const get = () => request(server).get('/api/slow').set('x-org', 'a').then((r) => r);
+    const untilGates = async (n: number) => {
+      for (let i = 0; i < 200 && gates.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(gates).toHaveLength(n);
+    };
+    try {
+      const first = get();
+      await untilGates(1);
+      const waiting = get();
+      await new Promise((r) => setTimeout(r, 50));
+      // The queue holds one (as many as may run): a third is refused without waiting.
+      const started = Date.now();
+      expect((await get()).status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(250);
+      // The first finishes within the wait: the waiting request runs instead of being refused.
+      gates.shift()!();
+      expect((await first).status).toBe(200);
+      await untilGates(1);
+      // Nobody finishes now: the next request waits its 300 ms, then gets the 503.
+      const late = Date.now();
+      const refused = await get();
+      expect(refused.status).toBe(503);
+      expect(Date.now() - late).toBeGreaterThanOrEqual(280);
+      gates.shift()!();
+      expect((await waiting).status).toBe(200);
+      expect(backpressure.stats().rejected).toEqual({ process: 0, organization: 2 });
+      expect(backpressure.stats().inFlight).toBe(0);
+    } finally {
+      while (gates.length > 0) gates.shift()!();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('a client that leaves during authentication', () => {
   it('holds no permit afterwards (the guard runs after its connection closed)', async () => {
     const backpressure = createBackpressure({ maxInFlight: 2, maxInFlightPerOrganization: 1 });

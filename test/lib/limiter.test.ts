@@ -49,6 +49,52 @@ describe('Limiter', () => {
     expect(limiter.peak).toBe(4);
   });
 
+  test('acquireWithin: waits for a permit given back in time, gives up after the wait, bounds the waiters', async () => {
+    jest.useFakeTimers();
+    try {
+      const limiter = new Limiter(1);
+      const held = (await limiter.acquireWithin(100))!;
+      expect(held).toBeDefined();
+      const waiting = limiter.acquireWithin(100, { maxWaiting: 1 });
+      // One waits already: with maxWaiting 1 the next is refused without waiting.
+      await expect(limiter.acquireWithin(100, { maxWaiting: 1 })).resolves.toBeUndefined();
+      jest.advanceTimersByTime(50);
+      held();
+      const granted = await waiting;
+      expect(granted).toBeDefined();
+      expect(limiter.inUse).toBe(1);
+      const givesUp = limiter.acquireWithin(100);
+      jest.advanceTimersByTime(100);
+      await expect(givesUp).resolves.toBeUndefined();
+      // The one that gave up left the queue and holds nothing.
+      expect(limiter.pending).toBe(0);
+      granted!();
+      expect(limiter.inUse).toBe(0);
+      expect(await limiter.acquireWithin(0)).toBeDefined();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test('acquireWithin: a heavy waiter that gives up lets the lighter ones behind it through', async () => {
+    jest.useFakeTimers();
+    try {
+      const limiter = new Limiter(2);
+      const one = await limiter.acquire();
+      const heavy = limiter.acquireWithin(50, { weight: 2 });
+      const light = limiter.acquireWithin(500);
+      jest.advanceTimersByTime(50);
+      await expect(heavy).resolves.toBeUndefined();
+      const lightRelease = await light;
+      expect(lightRelease).toBeDefined();
+      expect(limiter.inUse).toBe(2);
+      one();
+      lightRelease!();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('a task that fails gives its permit back', async () => {
     const limiter = new Limiter(1);
     await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
