@@ -17,7 +17,7 @@ import type { C4cClient } from './client';
 import type { Contact, ContactIsContactPersonFor, CorporateAccount, EmployeeBasicData, IndividualCustomer, Lead } from './entities';
 import type { C4cError } from './errors';
 import type { CollectionPage } from './odata-json';
-import { anyOf, buildQueryString, type ODataQuery, withQuery } from './query';
+import { anyOf, buildQueryString, type ODataQuery, stringLiteral, withQuery } from './query';
 
 export type PartyKind = 'Contact' | 'ContactWorkEmail' | 'Lead' | 'IndividualCustomer' | 'CorporateAccount' | 'Employee';
 
@@ -69,6 +69,8 @@ export interface InitialSearchResult {
    * one per extra page when the server paged an answer below the row limit.
    */
   requests: number;
+  /** The activity carrying `options.groupwareItem`'s key, when one was asked for and exists. */
+  groupwareItem?: { objectId: string; id: string };
 }
 
 export interface InitialSearchOptions {
@@ -78,6 +80,12 @@ export interface InitialSearchOptions {
   includeEmployees?: boolean;
   /** Search per-account work e-mails (ContactIsContactPersonForCollection). Default true. */
   includeWorkEmails?: boolean;
+  /**
+   * Also look up the activity carrying this GroupwareItemID, as one more part of the same $batch: a save's
+   * exactly-once check then costs no round trip of its own. A failure of that part fails the search (the caller
+   * cannot go on without knowing).
+   */
+  groupwareItem?: { entitySet: 'EMailCollection' | 'AppointmentCollection'; key: string };
 }
 
 /** Addresses per GET part: keeps each part's URL well under gateway limits (10 addresses ≈ 1 KB of filter). */
@@ -189,7 +197,7 @@ export async function initialSearch(
     failures: [],
     requests: 0,
   };
-  if (entries.size === 0) return result;
+  if (entries.size === 0 && !options.groupwareItem) return result;
 
   const specs = INITIAL_SEARCH_PARTS.filter(
     (spec) => (spec.kind !== 'Employee' || options.includeEmployees !== false) && (spec.kind !== 'ContactWorkEmail' || options.includeWorkEmails !== false),
@@ -210,8 +218,19 @@ export async function initialSearch(
     }
   }
 
+  const item = options.groupwareItem;
+  const itemPart = item
+    ? batch.get(withQuery(item.entitySet, buildQueryString({ filter: `GroupwareItemID eq ${stringLiteral(item.key)}`, select: ['ObjectID', 'ID'], top: 1 })))
+    : undefined;
+
   const answer = await client.batch(batch);
   result.requests = 1;
+  if (itemPart !== undefined) {
+    const error = answer.error(itemPart);
+    if (error) throw error;
+    const row = answer.collection<{ ObjectID: string; ID: string }>(itemPart).results[0];
+    if (row) result.groupwareItem = { objectId: row.ObjectID, id: row.ID };
+  }
 
   const rowsByKind = new Map<PartyKind, unknown[]>();
   for (const part of parts) {

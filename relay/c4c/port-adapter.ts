@@ -1,6 +1,6 @@
 /** The use cases' C4C port (port.ts) implemented on the OData client. */
 import type { C4cRecord, CreateContactRequest, CreateLeadRequest, RelatedItem } from '../../shared/api/sidebar';
-import { C4cClient, initialSearch, searchOpportunities, searchTickets, stringLiteral, type Contact, type CorporateAccount, type IndividualCustomer, type Lead } from './index';
+import { C4cClient, initialSearch, searchOpportunities, searchTickets, stringLiteral, type Contact, type CorporateAccount, type IndividualCustomer, type InitialSearchResult, type Lead } from './index';
 import { AUTO_CREATED_LEAD_SUFFIX, DuplicateRecordError, type AddressMatches, type C4cIds, type C4cPort, type CreateOptions } from './port';
 
 /** Contact StatusCode / account LifeCycleStatusCode 1 = In Preparation: how C4C shows a record still to be completed. */
@@ -114,31 +114,39 @@ export function createC4cPort(client: C4cClient): C4cPort {
     }
   }
 
+  /** The search's answer as the port reports it; all five entity types failing is C4C failing. */
+  function matchesOf(result: InitialSearchResult): AddressMatches[] {
+    if (result.failures.length > 0 && result.failures.length === 5) throw result.failures[0].error;
+    return result.addresses.map((match) => {
+      const records: C4cRecord[] = [
+        ...match.contacts.map((m) => ({ ...contactRecord(m.contact, match.address), ...(m.accountName ? { accountName: m.accountName } : {}) })),
+        ...match.individualCustomers.map((c) => customerRecord(c, match.address)),
+        ...match.leads.map((l) => leadRecord(l, match.address)),
+        ...match.corporateAccounts.map((a) => accountRecord(a, match.address)),
+        ...match.employees.map((e) => ({
+          kind: 'employee' as const,
+          objectId: e.ObjectID,
+          id: e.EmployeeID,
+          name: e.FormattedName || e.EmployeeID,
+          email: match.address,
+          c4cUrl: url('employee', e.ObjectID, e.EmployeeID),
+        })),
+      ];
+      return { address: match.normalized, records };
+    });
+  }
+
   return {
     uiBaseUrl,
     recordUrl: url,
 
-    async search(addresses: string[]): Promise<AddressMatches[]> {
-      const result = await initialSearch(client, addresses);
-      if (result.failures.length > 0 && result.failures.length === 5) throw result.failures[0].error;
-      return result.addresses.map((match) => {
-        const records: C4cRecord[] = [
-          ...match.contacts.map((m) => ({ ...contactRecord(m.contact, match.address), ...(m.accountName ? { accountName: m.accountName } : {}) })),
-          ...match.individualCustomers.map((c) => customerRecord(c, match.address)),
-          ...match.leads.map((l) => leadRecord(l, match.address)),
-          ...match.corporateAccounts.map((a) => accountRecord(a, match.address)),
-          ...match.employees.map((e) => ({
-            kind: 'employee' as const,
-            objectId: e.ObjectID,
-            id: e.EmployeeID,
-            name: e.FormattedName || e.EmployeeID,
-            email: match.address,
-            c4cUrl: url('employee', e.ObjectID, e.EmployeeID),
-          })),
-        ];
-        return { address: match.normalized, records };
-      });
+    search: async (addresses) => matchesOf(await initialSearch(client, addresses)),
+
+    async searchAndFindEmail(addresses, groupwareItemId) {
+      const result = await initialSearch(client, addresses, { groupwareItem: { entitySet: 'EMailCollection', key: groupwareItemId } });
+      return { matches: matchesOf(result), existing: result.groupwareItem };
     },
+
 
     async partyIdOf(kind, objectId) {
       try {

@@ -32,6 +32,8 @@ export interface C4cPort {
   /** The human party ID (AccountID, ContactID, CustomerID) of a record picked by ObjectID, if it exists. */
   partyIdOf(kind: 'account' | ContactKind, objectId: string): Promise<string | undefined>;
   findEmail(groupwareItemId: string): Promise<C4cIds | undefined>;
+  /** `search` and `findEmail` in the same round trip (a save's look-up before it creates). */
+  searchAndFindEmail(addresses: string[], groupwareItemId: string): Promise<{ matches: AddressMatches[]; existing?: C4cIds }>;
   /** Many keys at once (a session's batch): the E-Mails carrying them, by key; few requests (OR filters in chunks). */
   findEmails(groupwareItemIds: string[]): Promise<Map<string, C4cIds>>;
   /** Creates the E-Mail activity; after an unknown outcome it looks the key up before trying again (never twice). */

@@ -52,7 +52,7 @@ export function createAppointmentSaving(options: SavingOptions): AppointmentSavi
         find: () => c4c.findAppointment(key),
         create: async () => c4c.createAppointment(await buildBody(c4c, saver, input), key),
       });
-      return toOutcome(store, saver.organizationId, c4c, 'appointment', result);
+      return toOutcome(store, saver, c4c, 'appointment', result);
     },
 
     async appointmentStatus(organizationId: string, groupwareItemId: string) {

@@ -4,7 +4,7 @@
  * employee, main account / contact, related items) and created through the `email_saves` ledger.
  *
  * Links are either the caller's explicit choice (the sidebar; the email's people are searched once inside the claim,
- * so an email saved before costs no search) or 'auto' (the engine): the initial search's suggestion computed from
+ * in the same $batch that looks the key up in C4C, so a save costs two round trips: that batch and the create) or 'auto' (the engine): the initial search's suggestion computed from
  * matches the caller resolved in bulk with `resolveAddresses`, so a session costs one search per 100 addresses, not
  * one per email.
  */
@@ -60,7 +60,15 @@ export function createEmailSaving(options: EmailSavingOptions): EmailSavingRoom 
   const { leaseMs, waitMs } = timingsOf(options);
   const once = exactlyOnce({ ledger: store.emailSaves, what: 'email', leaseMs, waitMs });
 
-  async function buildBody(c4c: C4cPort, saver: Saver, input: SaveEmailInput): Promise<Record<string, unknown>> {
+  /** Whom an explicit save searches: the email's people and the saver's own addresses (the owner employee). */
+  function searchedAddresses(saver: Saver, input: SaveEmailInput): string[] {
+    const { email } = input;
+    const people = [email.from, ...email.to, ...email.cc].map((p) => p.address);
+    return uniqueAddresses([...people, ...ownAddressesOf(saver)].map((address) => ({ address })));
+  }
+
+  /** `searched`: the explicit save's search, when it was made together with the look-up of the key. */
+  async function buildBody(c4c: C4cPort, saver: Saver, input: SaveEmailInput, searched?: AddressMatches[]): Promise<Record<string, unknown>> {
     const { email, links } = input;
     const own = ownAddressesOf(saver);
     const people = [email.from, ...email.to, ...email.cc].map((p) => p.address);
@@ -69,7 +77,7 @@ export function createEmailSaving(options: EmailSavingOptions): EmailSavingRoom 
     let choice: { mainAccountObjectId?: string; mainContactObjectId?: string; mainContactKind?: ContactKind };
     const related: Array<{ typeCode: string; id: string }> = [];
     if (links.kind === 'explicit') {
-      matches = await c4c.search(uniqueAddresses([...people, ...own].map((address) => ({ address }))));
+      matches = searched ?? (await c4c.search(searchedAddresses(saver, input)));
       choice = links;
       if (links.relatedItem) related.push({ typeCode: RELATED_ITEM_TYPE_CODES[links.relatedItem.type], id: links.relatedItem.id });
     } else {
@@ -103,15 +111,25 @@ export function createEmailSaving(options: EmailSavingOptions): EmailSavingRoom 
     async saveEmail(saver: Saver, input: SaveEmailInput): Promise<SaveOutcome> {
       const c4c = await options.c4cFor(saver.organizationId);
       const key = input.email.internetMessageId;
+      // An explicit save searches the email's people anyway: the look-up of the key rides in the same $batch.
+      let searched: AddressMatches[] | undefined;
+      const find =
+        input.links.kind === 'explicit'
+          ? async () => {
+              const answer = await c4c.searchAndFindEmail(searchedAddresses(saver, input), key);
+              searched = answer.matches;
+              return answer.existing;
+            }
+          : () => c4c.findEmail(key);
       const result = await once.run({
         organizationId: saver.organizationId,
         key,
         userId: saver.userId,
-        find: () => c4c.findEmail(key),
+        find,
         knownAbsent: input.absentInC4c === true,
-        create: async () => c4c.createEmail(await buildBody(c4c, saver, input), key),
+        create: async () => c4c.createEmail(await buildBody(c4c, saver, input, searched), key),
       });
-      return toOutcome(store, saver.organizationId, c4c, 'email', result);
+      return toOutcome(store, saver, c4c, 'email', result);
     },
 
     async resolveAddresses(organizationId: string, addresses: string[]): Promise<AddressMatches[]> {

@@ -2,7 +2,7 @@
 import type { Store } from '../store';
 import type { C4cIds, C4cPort } from '../c4c/port';
 import type { ExactlyOnce, OnceResult } from './exactly-once';
-import type { RecordStatus, SaveOutcome, SavingOptions } from './types';
+import type { RecordStatus, SaveOutcome, Saver, SavingOptions } from './types';
 
 // Longer than the worst C4C create (4 attempts of 30 s plus Retry-After waits and the look-ups around them), so a slow
 // create is never taken over by a second claimant; after a crash the claim lapses after this long.
@@ -18,10 +18,13 @@ export async function displayNameOf(store: Store, organizationId: string, userId
   return (await store.users.get(organizationId, userId))?.displayName;
 }
 
-export async function toOutcome(store: Store, organizationId: string, c4c: C4cPort, kind: 'email' | 'appointment', result: OnceResult): Promise<SaveOutcome> {
+export async function toOutcome(store: Store, saver: Saver, c4c: C4cPort, kind: 'email' | 'appointment', result: OnceResult): Promise<SaveOutcome> {
   const outcome: SaveOutcome = { ids: result.ids, existed: result.existed, c4cUrl: c4c.recordUrl(kind, result.ids.objectId, result.ids.id) };
   if (result.savedAt) outcome.savedAt = result.savedAt.toISOString();
-  const savedBy = await displayNameOf(store, organizationId, result.savedByUserId);
+  const savedBy =
+    result.savedByUserId === saver.userId && saver.displayName !== undefined
+      ? saver.displayName
+      : await displayNameOf(store, saver.organizationId, result.savedByUserId);
   if (savedBy !== undefined) outcome.savedBy = savedBy;
   return outcome;
 }

@@ -17,6 +17,8 @@ export interface Saver {
   email: string;
   /** Further own addresses (aliases, the mailbox address Outlook reports). */
   ownAddresses?: string[];
+  /** The saver's name, when the caller has it: "saved by" then needs no look-up when the saver saved it. */
+  displayName?: string;
 }
 
 /** How the saved email is linked (E7 / S3). */

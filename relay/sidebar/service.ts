@@ -38,6 +38,7 @@ const saverOf = (user: SidebarUser, mailboxAddress?: string): Saver => ({
   userId: user.userId,
   email: user.email,
   ownAddresses: mailboxAddress === undefined ? [] : [mailboxAddress],
+  displayName: user.displayName,
 });
 
 export function createSidebarService(options: SidebarServiceOptions) {

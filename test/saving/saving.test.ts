@@ -88,6 +88,23 @@ describeEachBackend('saving room', (backend) => {
     expect(await saving.emailStatus(orgId, email.internetMessageId)).toMatchObject({ state: 'done', ids: first.ids, savedBy: ANNA.displayName, savedAt: first.savedAt });
   });
 
+  it('an explicit save costs two C4C requests: one $batch (the people and the key) and the create', async () => {
+    const email = anEmail();
+    await saving.resolveAddresses(orgId, [KATRIN]); // the session's CSRF token and cookie exist from here on
+    c4c.control.resetCounters();
+    const saved = await saving.saveEmail(anna, input(email));
+    expect(saved.existed).toBe(false);
+    expect(c4c.control.counters()).toMatchObject({ total: 2, 'POST $batch': 1, 'POST EMailCollection': 1 });
+    // Saved before outside this relay's ledger (another deployment): found by that same $batch, nothing created.
+    const elsewhere = anEmail();
+    const [seeded] = c4c.control.seed('EMailCollection', [{ Subject: elsewhere.subject, GroupwareItemID: elsewhere.internetMessageId }]);
+    c4c.control.resetCounters();
+    const again = await saving.saveEmail(marco, input(elsewhere));
+    expect(again).toMatchObject({ existed: true, ids: { objectId: seeded.ObjectID } });
+    expect(c4c.control.counters()).toMatchObject({ total: 1, 'POST $batch': 1 });
+    expect(emailsWithKey(elsewhere.internetMessageId)).toHaveLength(1);
+  });
+
   it('two users saving at the same moment: one record, and the one who lost the race learns who won and when', async () => {
     const email = anEmail();
     c4c.control.setLatency(150);

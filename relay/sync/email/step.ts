@@ -126,7 +126,7 @@ export function createEmailStep(options: EmailStepOptions): SessionStep {
       baselineAt,
       isBlocked: blocklistMatcher(ctx.blocklists, [ctx.state.address]),
       ownDomains,
-      saver: { organizationId: ctx.state.organizationId, userId: ctx.state.userId, email: ctx.state.address },
+      saver: { organizationId: ctx.state.organizationId, userId: ctx.state.userId, email: ctx.state.address, displayName: ctx.state.displayName },
       resolved: new Map(),
     };
   }
