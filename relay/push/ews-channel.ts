@@ -20,7 +20,7 @@
  * A subscription the server no longer knows (ErrorSubscriptionNotFound, expired) is subscribed again and its mailbox
  * gets one session (events in between may be lost). Every notification also persists `last_notification_at`.
  */
-import * as ews from 'ews-javascript-api';
+import type * as Ews from 'ews-javascript-api';
 import { Backoff } from '../lib/backoff';
 import { Limiter } from '../lib/limiter';
 import type { MailboxAccess } from '../mailbox/types';
@@ -32,7 +32,14 @@ import type { PushChannel, PushChannelFactory, PushServices } from './types';
 
 type EwsAccess = Extract<MailboxAccess, { kind: 'ews-impersonation' | 'ews-direct' }>;
 const EWS_KINDS: PushSubscriptionKind[] = ['ews-streaming', 'ews-pull'];
-const EVENT_TYPES = [ews.EventType.NewMail, ews.EventType.Created, ews.EventType.Modified, ews.EventType.Deleted, ews.EventType.Moved, ews.EventType.Copied];
+/** ews-javascript-api, loaded with the first EWS subscription: it takes about 50 MB (see relay/mailbox/ews/index.ts). */
+let ewsLibrary: typeof Ews | undefined;
+const ews = (): typeof Ews => (ewsLibrary ??= require('ews-javascript-api') as typeof Ews);
+
+const eventTypes = (): Ews.EventType[] => {
+  const { EventType } = ews();
+  return [EventType.NewMail, EventType.Created, EventType.Modified, EventType.Deleted, EventType.Moved, EventType.Copied];
+};
 /** Exchange's documented maximum of subscription ids in one affinity group / GetStreamingEvents call. */
 export const MAX_GROUP_SIZE = 200;
 
@@ -55,8 +62,8 @@ interface Member {
   organizationId: string;
   userId: string;
   address: string;
-  subscription?: ews.StreamingSubscription;
-  pull?: ews.PullSubscription;
+  subscription?: Ews.StreamingSubscription;
+  pull?: Ews.PullSubscription;
   /** Lost on the server: subscribe again (and run a session). */
   lost: boolean;
 }
@@ -68,7 +75,7 @@ interface Group {
   anchor: string;
   streaming: boolean;
   members: Map<string, Member>;
-  connection?: ews.StreamingSubscriptionConnection;
+  connection?: Ews.StreamingSubscriptionConnection;
   /** The connection's stream: aborted on close even before the library counts the connection as open. */
   stream?: EwsStreamingTransport;
   /** The current connection has answered (headers received). */
@@ -221,11 +228,12 @@ export class EwsPushChannel implements PushChannel {
     }
   }
 
-  private service(access: EwsAccess, impersonate: string | undefined, anchor: string, transport: ews.IXHRApi): ews.ExchangeService {
-    const service = new ews.ExchangeService(ews.ExchangeVersion.Exchange2013_SP1);
-    service.Url = new ews.Uri(access.ewsUrl);
-    service.Credentials = new ews.WebCredentials(access.username, access.password);
-    if (access.kind === 'ews-impersonation' && impersonate) service.ImpersonatedUserId = new ews.ImpersonatedUserId(ews.ConnectingIdType.SmtpAddress, impersonate);
+  private service(access: EwsAccess, impersonate: string | undefined, anchor: string, transport: Ews.IXHRApi): Ews.ExchangeService {
+    const lib = ews();
+    const service = new lib.ExchangeService(lib.ExchangeVersion.Exchange2013_SP1);
+    service.Url = new lib.Uri(access.ewsUrl);
+    service.Credentials = new lib.WebCredentials(access.username, access.password);
+    if (access.kind === 'ews-impersonation' && impersonate) service.ImpersonatedUserId = new lib.ImpersonatedUserId(lib.ConnectingIdType.SmtpAddress, impersonate);
     service.HttpHeaders.Add('X-AnchorMailbox', anchor);
     service.HttpHeaders.Add('X-PreferServerAffinity', 'true');
     service.XHRApi = transport;
@@ -270,10 +278,10 @@ export class EwsPushChannel implements PushChannel {
     const service = this.service(group.access, member.address, group.anchor, transport);
     const timeout = this.options.pullTimeoutMinutes ?? 10;
     if (group.streaming) {
-      member.subscription = await service.SubscribeToStreamingNotificationsOnAllFolders(...EVENT_TYPES);
+      member.subscription = await service.SubscribeToStreamingNotificationsOnAllFolders(...eventTypes());
       member.pull = undefined;
     } else {
-      member.pull = await service.SubscribeToPullNotificationsOnAllFolders(timeout, null as unknown as string, ...EVENT_TYPES);
+      member.pull = await service.SubscribeToPullNotificationsOnAllFolders(timeout, null as unknown as string, ...eventTypes());
       member.subscription = undefined;
     }
     member.lost = false;
@@ -328,12 +336,12 @@ export class EwsPushChannel implements PushChannel {
   private open(group: Group): void {
     this.closeConnection(group);
     if (this.stopped) return;
-    const subscriptions = [...group.members.values()].map((m) => m.subscription).filter((s): s is ews.StreamingSubscription => s !== undefined);
+    const subscriptions = [...group.members.values()].map((m) => m.subscription).filter((s): s is Ews.StreamingSubscription => s !== undefined);
     if (subscriptions.length === 0) return;
     const generation = group.generation;
     const transport = this.transport(group.access);
     const service = this.service(group.access, group.anchor, group.anchor, transport);
-    const connection = new ews.StreamingSubscriptionConnection(service, Math.max(1, Math.min(30, this.options.connectionMinutes ?? 30)));
+    const connection = new (ews().StreamingSubscriptionConnection)(service, Math.max(1, Math.min(30, this.options.connectionMinutes ?? 30)));
     for (const s of subscriptions) connection.AddSubscription(s);
     const byId = new Map([...group.members.values()].filter((m) => m.subscription).map((m) => [m.subscription!.Id, m]));
     let ended = false;

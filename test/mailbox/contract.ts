@@ -24,7 +24,7 @@ import {
   type Recurrence,
 } from '../../relay/mailbox/types';
 import { extendedPropertyKey } from '../emulators/exchange/store';
-import { EwsMailbox } from '../../relay/mailbox/ews';
+import { EwsMailbox } from '../../relay/mailbox/ews/mailbox';
 
 export interface MailboxContractSetup {
   mailbox: Mailbox;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Mailbox, MailboxAccess } from '../types';
-import { EwsMailbox, type EwsAccess, type EwsMailboxOptions } from './mailbox';
+import type { EwsAccess, EwsMailboxOptions } from './mailbox';
 
 const ewsAccessSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -23,8 +23,11 @@ const ewsAccessSchema = z.discriminatedUnion('kind', [
 export function createEwsMailbox(address: string, access: MailboxAccess, options?: EwsMailboxOptions): Mailbox {
   const parsed: EwsAccess = ewsAccessSchema.parse(access);
   z.string().email().parse(address);
+  // Loaded with the first EWS mailbox: ews-javascript-api alone takes about 50 MB of a process's memory, which a
+  // relay whose organizations all use Graph (or that has no mailbox open yet) should not pay.
+  const { EwsMailbox } = require('./mailbox') as typeof import('./mailbox');
   return new EwsMailbox(address, parsed, options);
 }
 
-export { EwsMailbox, EWS_SYNC_PAGE_SIZE, xmlText, type EwsAccess, type EwsMailboxOptions } from './mailbox';
+export type { EwsAccess, EwsMailboxOptions } from './mailbox';
 export { accountLimiter, DEFAULT_EWS_CONCURRENCY, EWS_MAX_CONCURRENCY } from './limiter';
