@@ -132,6 +132,21 @@ function searchMatches(terms: string[], row: Row, type: EntityTypeModel): boolea
   });
 }
 
+/**
+ * The values a filter pins `prop` to when it is `prop eq '…'` or an `or` of such terms (what look-ups by key send),
+ * so the rows can come from an index; undefined for any other filter.
+ */
+export function equalityValues(filter: FilterNode | undefined, prop: string): string[] | undefined {
+  if (!filter) return undefined;
+  if (filter.kind === 'cmp') return filter.op === 'eq' && filter.prop === prop && filter.value.kind === 'string' ? [filter.value.value] : undefined;
+  if (filter.kind === 'or') {
+    const left = equalityValues(filter.left, prop);
+    const right = left && equalityValues(filter.right, prop);
+    return left && right ? [...left, ...right] : undefined;
+  }
+  return undefined;
+}
+
 /** Filters, searches and sorts; paging is left to the caller because it needs the request URL. */
 export function selectRows(rows: Row[], type: EntityTypeModel, q: QueryOptions): Row[] {
   let out = q.filter ? rows.filter((r) => matches(q.filter!, r, type)) : rows.slice();

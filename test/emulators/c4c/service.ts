@@ -10,7 +10,7 @@ import { codeListRows } from './codes';
 import { NAMESPACE, metadataXml, type EntityTypeModel, type ServiceModel } from './edmx-model';
 import { ODataError, badRequest, methodNotAllowed, notFound, notImplemented } from './errors';
 import type { NavigationResolver } from './navigation';
-import { parseQueryOptions, selectRows, type QueryOptions } from './query';
+import { equalityValues, parseQueryOptions, selectRows, type QueryOptions } from './query';
 import { entityUri, rowEtag, serializeEntity, type SerializeContext } from './serializer';
 import type { TenantStore } from './store';
 import { stringifyC4cJson, type Row } from './values';
@@ -230,7 +230,12 @@ export class ODataService {
   private collectionRequest(req: ODataRequest, method: string, rp: ResourcePath, setName: string, type: EntityTypeModel): ODataResponse {
     if (method === 'GET' || method === 'HEAD') {
       if (!rp.count) requireJson(req);
-      return this.readCollection(req, setName, type, this.store.rows(setName), rp.count, setName);
+      // A look-up by GroupwareItemID reads the index, as the tenant's database would, not every row of the set.
+      const rows = (q: QueryOptions): Row[] => {
+        const keys = equalityValues(q.filter, 'GroupwareItemID');
+        return keys ? this.store.rowsWhere(setName, 'GroupwareItemID', keys) : this.store.rows(setName);
+      };
+      return this.readCollection(req, setName, type, rows, rp.count, setName);
     }
     if (method === 'POST') {
       if (rp.count) throw methodNotAllowed('POST is not allowed on $count');
@@ -277,9 +282,9 @@ export class ODataService {
   }
 
   /** Filter, sort, page (1000, or 100 with $expand) and serialize; `__next` is absolute and carries $skiptoken. */
-  private readCollection(req: ODataRequest, setName: string, type: EntityTypeModel, rows: Row[], count: boolean, pathForNext: string): ODataResponse {
+  private readCollection(req: ODataRequest, setName: string, type: EntityTypeModel, rows: Row[] | ((q: QueryOptions) => Row[]), count: boolean, pathForNext: string): ODataResponse {
     const q: QueryOptions = parseQueryOptions(this.model, type, req.query, { inBatch: req.inBatch });
-    const matched = selectRows(rows, type, q);
+    const matched = selectRows(typeof rows === 'function' ? rows(q) : rows, type, q);
     const windowEnd = q.top !== undefined ? Math.min(matched.length, q.skip + q.top) : matched.length;
     if (count) return this.countResponse(Math.max(0, windowEnd - q.skip));
     const pageSize = q.expand.size > 0 ? this.opts.expandPageSize : this.opts.pageSize;
@@ -314,7 +319,7 @@ export class ODataService {
     if (method !== httpMethod) throw methodNotAllowed(`Function import '${name}' must be called with ${httpMethod}`);
     if (/^Check\w+ByGroupwareID$/.test(name) && entitySet && this.model.sets.has(entitySet)) {
       const id = functionParam(req, 'GroupwareItemID');
-      const exists = this.store.rows(entitySet).some((r) => r.GroupwareItemID === id && id !== '');
+      const exists = id !== '' && this.store.rowsWhere(entitySet, 'GroupwareItemID', [id]).some((r) => r.GroupwareItemID === id);
       return jsonResponse(200, { d: { [name]: exists } });
     }
     if (name === 'IdentityGetLoggedInUserInfo') {

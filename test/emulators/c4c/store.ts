@@ -18,8 +18,17 @@ const RANGE_START: Record<string, number> = {
   ticket: 29500,
 };
 
+/**
+ * Properties looked up by equality often enough to index, as the real tenant's database does: the relay asks for an
+ * activity by GroupwareItemID before every create. An index changes no answer, only the time it takes.
+ */
+const INDEXED = ['GroupwareItemID'] as const;
+export type IndexedProperty = (typeof INDEXED)[number];
+
 export class TenantStore {
   private data = new Map<string, Map<string, Row>>();
+  /** set → property → lower-cased value → ObjectIDs. */
+  private index = new Map<string, Map<IndexedProperty, Map<string, Set<string>>>>();
   private counters = new Map<string, number>();
   private lastMs = 0;
   private undo: UndoEntry[] | undefined;
@@ -55,23 +64,64 @@ export class TenantStore {
     return [...(this.data.get(set)?.values() ?? [])];
   }
 
+  /**
+   * The rows whose `prop` equals one of `values` (compared case-insensitively: a superset the caller's filter then
+   * narrows), in the order `rows` gives them.
+   */
+  rowsWhere(set: string, prop: IndexedProperty, values: string[]): Row[] {
+    const byValue = this.index.get(set)?.get(prop);
+    const m = this.data.get(set);
+    if (!byValue || !m) return [];
+    const ids = new Set<string>();
+    for (const value of values) for (const id of byValue.get(value.toLowerCase()) ?? []) ids.add(id);
+    if (ids.size <= 1) return [...ids].map((id) => m.get(id) as Row);
+    return [...m.entries()].filter(([id]) => ids.has(id)).map(([, row]) => row);
+  }
+
   get(set: string, objectId: string): Row | undefined {
     return this.data.get(set)?.get(objectId);
   }
 
   put(set: string, objectId: string, row: Row): void {
     this.remember(set, objectId);
-    let m = this.data.get(set);
-    if (!m) this.data.set(set, (m = new Map()));
-    m.set(objectId, row);
+    this.write(set, objectId, row);
   }
 
   remove(set: string, objectId: string): void {
     this.remember(set, objectId);
-    this.data.get(set)?.delete(objectId);
+    this.write(set, objectId, undefined);
+  }
+
+  /** Every change of a row goes through here, so the indexes follow the rows (rollbacks included). */
+  private write(set: string, objectId: string, row: Row | undefined): void {
+    let m = this.data.get(set);
+    if (!m) this.data.set(set, (m = new Map()));
+    const before = m.get(objectId);
+    let indexes = this.index.get(set);
+    if (!indexes) this.index.set(set, (indexes = new Map()));
+    for (const prop of INDEXED) {
+      const old = typeof before?.[prop] === 'string' ? (before[prop] as string).toLowerCase() : undefined;
+      const now = typeof row?.[prop] === 'string' ? (row[prop] as string).toLowerCase() : undefined;
+      if (old === now && before !== undefined && row !== undefined) continue;
+      let byValue = indexes.get(prop);
+      if (!byValue) indexes.set(prop, (byValue = new Map()));
+      if (old !== undefined) {
+        const ids = byValue.get(old);
+        ids?.delete(objectId);
+        if (ids?.size === 0) byValue.delete(old);
+      }
+      if (now !== undefined) {
+        let ids = byValue.get(now);
+        if (!ids) byValue.set(now, (ids = new Set()));
+        ids.add(objectId);
+      }
+    }
+    if (row) m.set(objectId, row);
+    else m.delete(objectId);
   }
 
   reset(): void {
+    this.index.clear();
     this.data.clear();
     this.counters.clear();
     this.undo = undefined;
@@ -98,10 +148,7 @@ export class TenantStore {
     const at = sp?.at ?? 0;
     for (let i = log.length - 1; i >= at; i--) {
       const { set, objectId, before } = log[i];
-      const m = this.data.get(set) ?? new Map<string, Row>();
-      this.data.set(set, m);
-      if (before) m.set(objectId, before);
-      else m.delete(objectId);
+      this.write(set, objectId, before);
     }
     log.length = at;
     if (sp) this.counters = sp.counters;
