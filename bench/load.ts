@@ -7,8 +7,11 @@
  * every request a new Internet Message-ID) offered at 50, 100, 200 and 400/s: saves/s sustained, p50 / p95 / p99 of
  * every answer, answers by status; records in C4C compared with the 2xx answers (duplicates, lost); RSS after.
  *
- * Env: LOAD_SECONDS (per rate, default 10), LOAD_RATES (default 50,100,200,400), LOAD_RELAY_DIR (another checkout's
- * root, to measure a "before"), LOAD_BACKENDS (pglite,postgres).
+ * Env: LOAD_SECONDS (per rate, default 10), LOAD_RATES (default 50,100,200,400), LOAD_PARTS (load generators
+ * started apart within each second, default 20; 1 = autocannon's own once-a-second bursts), LOAD_RELAY_DIR (another checkout's
+ * root, to measure a "before"), LOAD_BACKENDS (pglite,postgres), LOAD_RELAY_BUILD (source: relay/main.ts through tsx, as
+ * `npm start`; compiled: dist/server, as `npm run start:compiled`, after `npm run build:relay`), LOAD_HEAP_SNAPSHOT (a
+ * folder: the relay writes a heap snapshot there at idle, broken down by bench/heap-breakdown.ts).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -19,6 +22,7 @@ import { Client } from 'pg';
 import type { EmulatorsDescriptor } from '../relay/sandbox/emulators-process';
 import { demoUserToken, provisionDemoUsers } from '../relay/sandbox/emulators-process';
 import { DEMO_USERS } from '../test/emulators/demo-identities';
+import { heapBreakdown } from './heap-breakdown';
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface AutocannonResult {
@@ -36,6 +40,11 @@ const autocannon = require('autocannon') as Autocannon;
 const ROOT = path.resolve(__dirname, '..');
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 10);
 const RATES = (process.env.LOAD_RATES ?? '50,100,200,400').split(',').map(Number);
+const PARTS = Number(process.env.LOAD_PARTS ?? 20);
+/** `source` runs relay/main.ts through tsx (as `npm start`); `compiled` runs dist/server (as `npm run start:compiled`). */
+/** Where the relay writes a heap snapshot at idle (then broken down here); unset: no snapshot. */
+const HEAP_SNAPSHOT_DIR = process.env.LOAD_HEAP_SNAPSHOT ? path.resolve(process.env.LOAD_HEAP_SNAPSHOT) : undefined;
+const RELAY_BUILD = process.env.LOAD_RELAY_BUILD === 'compiled' ? 'compiled' : 'source';
 const RELAY_DIR = path.resolve(process.env.LOAD_RELAY_DIR ?? ROOT);
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const KATRIN = 'katrin.hoffmann@nordwind-maschinenbau.example';
@@ -46,12 +55,18 @@ function rssMiB(pid: number): number {
   return Math.round(kb / 1024);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 }
 
-async function startEmulators(dir: string): Promise<{ child: ChildProcess; descriptor: EmulatorsDescriptor }> {
+export async function startEmulators(dir: string): Promise<{ child: ChildProcess; descriptor: EmulatorsDescriptor }> {
   const child = fork(path.join(ROOT, 'relay', 'sandbox', 'emulators-process.ts'), [], {
     cwd: ROOT,
     execArgv: ['--import', 'tsx'],
@@ -75,8 +90,13 @@ interface Relay {
   stop(): Promise<void>;
 }
 
-async function startRelayProcess(env: Record<string, string>): Promise<Relay> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('relay', 'main.ts')], { cwd: RELAY_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startRelayProcess(env: Record<string, string>): Promise<Relay> {
+  const extraArgs = (process.env.LOAD_RELAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (HEAP_SNAPSHOT_DIR) extraArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`);
+  const compiled = path.join(RELAY_DIR, 'dist', 'server', 'relay', 'main.js');
+  if (RELAY_BUILD === 'compiled' && !fs.existsSync(compiled)) throw new Error(`LOAD_RELAY_BUILD=compiled: ${compiled} is missing; run npm run build:relay first`);
+  const entry = RELAY_BUILD === 'compiled' ? [compiled] : ['--import', 'tsx', path.join('relay', 'main.ts')];
+  const child = spawn(process.execPath, [...extraArgs, ...entry], { cwd: RELAY_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -110,6 +130,26 @@ async function startRelayProcess(env: Record<string, string>): Promise<Relay> {
   };
 }
 
+/** SIGUSR2 makes the relay (started with --heapsnapshot-signal) write a snapshot; waits for it, then breaks it down. */
+async function idleHeapSnapshot(pid: number): Promise<string[]> {
+  const dir = HEAP_SNAPSHOT_DIR as string;
+  fs.mkdirSync(dir, { recursive: true });
+  const before = new Set(fs.readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const written = fs.readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    // Written in one go at the end; a size that holds still over half a second is complete.
+    if (written) {
+      const file = path.join(dir, written);
+      const size = fs.statSync(file).size;
+      await new Promise((r) => setTimeout(r, 500));
+      if (size > 0 && fs.statSync(file).size === size) return heapBreakdown(file);
+    }
+  }
+  return ['heap snapshot: none written within 60 s'];
+}
+
 interface RateResult {
   offered: number;
   sent: number;
@@ -122,65 +162,79 @@ interface RateResult {
   errors: number;
 }
 
+/**
+ * Offers `rate` saves per second for SECONDS. autocannon paces each connection per wall-clock second, all in step, so
+ * one instance sends its whole second's share at once; PARTS instances started 1/PARTS s apart spread the requests
+ * over the second (PARTS bursts of rate/PARTS), closer to users arriving independently.
+ */
 async function offer(url: string, tokens: string[], rate: number, label: string): Promise<RateResult> {
   let n = 0;
   const latencies: number[] = [];
   const latencies503: number[] = [];
   const byStatus: Record<string, number> = {};
-  const instance = autocannon({
-    url,
-    connections: Math.max(10, Math.min(400, rate)),
-    overallRate: rate,
-    duration: SECONDS,
-    timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/sidebar/emails',
-        setupRequest: (request: Record<string, unknown>) => {
-          n += 1;
-          const key = `<load-${label}-${rate}-${n}@nordwind-maschinenbau.example>`;
-          return {
-            ...request,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}` },
-            body: JSON.stringify({
-              internetMessageId: key,
-              itemId: `AAMkLoad${n}`,
-              subject: `Load ${n}`,
-              sentAt: new Date().toISOString(),
-              from: { address: KATRIN, name: 'Katrin Hoffmann' },
-              to: [{ address: DEMO_USERS[0].email }],
-              cc: [],
-              bodyHtml: `<p>load ${n}</p>`,
-              includeAttachments: false,
+  const parts = Math.max(1, Math.min(PARTS, Math.floor(rate / 5)));
+  const body = (): string => {
+    n += 1;
+    const key = `<load-${label}-${rate}-${n}@nordwind-maschinenbau.example>`;
+    return JSON.stringify({
+      internetMessageId: key,
+      itemId: `AAMkLoad${n}`,
+      subject: `Load ${n}`,
+      sentAt: new Date().toISOString(),
+      from: { address: KATRIN, name: 'Katrin Hoffmann' },
+      to: [{ address: DEMO_USERS[0].email }],
+      cc: [],
+      bodyHtml: `<p>load ${n}</p>`,
+      includeAttachments: false,
+    });
+  };
+  const results = await Promise.all(
+    Array.from({ length: parts }, async (_, part) => {
+      await new Promise((resolve) => setTimeout(resolve, (part * 1000) / parts));
+      const share = Math.round((rate * (part + 1)) / parts) - Math.round((rate * part) / parts);
+      const instance = autocannon({
+        url,
+        connections: Math.max(1, Math.min(400, share)),
+        overallRate: share,
+        duration: SECONDS,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/sidebar/emails',
+            setupRequest: (request: Record<string, unknown>) => ({
+              ...request,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[n % tokens.length]}` },
+              body: body(),
             }),
-          };
-        },
-      },
-    ],
-  });
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-    byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
-    latencies.push(responseTime);
-    if (statusCode === 503) latencies503.push(responseTime);
-  });
-  instance.on('reqError', () => {
-    byStatus.error = (byStatus.error ?? 0) + 1;
-  });
-  const result = await instance;
+          },
+        ],
+      });
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        byStatus[statusCode] = (byStatus[statusCode] ?? 0) + 1;
+        latencies.push(responseTime);
+        if (statusCode === 503) latencies503.push(responseTime);
+      });
+      instance.on('reqError', () => {
+        byStatus.error = (byStatus.error ?? 0) + 1;
+      });
+      return instance;
+    }),
+  );
   latencies.sort((a, b) => a - b);
   latencies503.sort((a, b) => a - b);
   const ok = (byStatus['201'] ?? 0) + (byStatus['200'] ?? 0);
   return {
     offered: rate,
-    sent: result.requests.sent,
+    sent: results.reduce((sum, r) => sum + r.requests.sent, 0),
     byStatus,
+    // Every generator offers for SECONDS, the last starting within the first second: the offered rate holds for SECONDS.
     okPerSecond: ok / SECONDS,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     p99of503: percentile(latencies503, 99),
-    errors: result.errors + result.timeouts,
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
   };
 }
 
@@ -221,7 +275,7 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-async function runBackend(backend: 'pglite' | 'postgres', emulators: EmulatorsDescriptor, label: string): Promise<string[]> {
+async function runBackend(backend: 'pglite' | 'postgres', emulators: EmulatorsDescriptor, emulatorsPid: number, label: string): Promise<string[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `load-${backend}-`));
   const env: Record<string, string> = { ...emulators.relayEnv, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', PUBLIC_ORIGIN: '' };
   let schema: string | undefined;
@@ -246,21 +300,30 @@ async function runBackend(backend: 'pglite' | 'postgres', emulators: EmulatorsDe
     await new Promise((r) => setTimeout(r, 5000));
     const idle = rssMiB(relay.child.pid!);
     lines.push(`${backend}: relay RSS at idle ${idle} MiB (relay process only; emulators and load generator in their own processes)`);
+    if (HEAP_SNAPSHOT_DIR) lines.push(...(await idleHeapSnapshot(relay.child.pid!)));
     // Warm-up (JIT, connection pools, C4C session): not measured.
-    await offer(relay.url, tokens, 20, `${label}-warm-${backend}`);
+    await offer(relay.url, tokens, 100, `${label}-warm-${backend}`);
     let peak = rssMiB(relay.child.pid!);
     let ok = 0;
     for (const rate of RATES) {
       const sampler = setInterval(() => {
         peak = Math.max(peak, rssMiB(relay.child.pid!));
       }, 250);
+      const cpuBefore = { relay: cpuSeconds(relay.child.pid!), emulators: cpuSeconds(emulatorsPid), self: process.cpuUsage() };
       const r = await offer(relay.url, tokens, rate, `${label}-${backend}`);
       clearInterval(sampler);
+      const selfCpu = process.cpuUsage(cpuBefore.self);
+      const cpu = {
+        relay: cpuSeconds(relay.child.pid!) - cpuBefore.relay,
+        emulators: cpuSeconds(emulatorsPid) - cpuBefore.emulators,
+        generator: (selfCpu.user + selfCpu.system) / 1e6,
+      };
       ok += (r.byStatus['201'] ?? 0) + (r.byStatus['200'] ?? 0);
       const statuses = Object.entries(r.byStatus).sort().map(([s, c]) => `${s}×${c}`).join(' ');
       lines.push(
         `${backend} offered ${String(rate).padStart(3)}/s: ${r.okPerSecond.toFixed(0).padStart(3)} saves/s sustained; latency p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms` +
-          `${r.byStatus['503'] ? ` (p99 of the 503s ${r.p99of503.toFixed(0)} ms)` : ''}; answers ${statuses}${r.errors ? `; client errors/timeouts ${r.errors}` : ''}`,
+          `${r.byStatus['503'] ? ` (p99 of the 503s ${r.p99of503.toFixed(0)} ms)` : ''}; answers ${statuses}${r.errors ? `; client errors/timeouts ${r.errors}` : ''}` +
+          `; CPU of ${SECONDS} s: relay ${cpu.relay.toFixed(1)} s, emulators ${cpu.emulators.toFixed(1)} s, load generator ${cpu.generator.toFixed(1)} s`,
       );
       // Let the relay drain before the next rate.
       await new Promise((res) => setTimeout(res, 2000));
@@ -292,7 +355,7 @@ export async function benchLoad(): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'load-emulators-'));
   const { child, descriptor } = await startEmulators(dir);
   const label = crypto.randomBytes(3).toString('hex');
-  const lines: string[] = [`relay from ${path.relative(ROOT, RELAY_DIR) || '.'}; ${SECONDS} s per rate; emulators pid ${child.pid}`];
+  const lines: string[] = [`relay from ${path.relative(ROOT, RELAY_DIR) || '.'} (${RELAY_BUILD}); ${SECONDS} s per rate; emulators pid ${child.pid}`];
   try {
     const backends = (process.env.LOAD_BACKENDS ?? 'pglite,postgres').split(',') as Array<'pglite' | 'postgres'>;
     for (const backend of backends) {
@@ -300,7 +363,7 @@ export async function benchLoad(): Promise<string[]> {
         lines.push(`postgres: not reachable at ${DATABASE_URL}, skipped`);
         continue;
       }
-      lines.push(...(await runBackend(backend, descriptor, label)));
+      lines.push(...(await runBackend(backend, descriptor, child.pid!, label)));
     }
   } finally {
     child.kill('SIGTERM');
